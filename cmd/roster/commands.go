@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/password"
+	"github.com/rosterhq/roster/internal/server"
+	"github.com/rosterhq/roster/internal/service"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// logOptions are the flags every command that logs shares.
+type logOptions struct {
+	level  string
+	format string
+}
+
+func (o *logOptions) register(fs *pflag.FlagSet) {
+	fs.StringVar(&o.level, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&o.format, "log-format", "text", "log format: text or json")
+}
+
+func (o *logOptions) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", o.level)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch o.format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", o.format)
+}
+
+func newRootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "roster",
+		Short:         "Roster keeps users, tenants, roles and credentials behind your product",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		// Every flag can also be set as ROSTER_<FLAG> (for --log-level, ROSTER_LOG_LEVEL);
+		// a flag on the command line wins.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return applyEnv(cmd.Flags()) },
+	}
+	root.AddCommand(newServeCommand(), newMigrateCommand(), newVersionCommand(), newUserCommand())
+	return root
+}
+
+// applyEnv sets every flag not given on the command line from its ROSTER_* variable.
+func applyEnv(fs *pflag.FlagSet) error {
+	var errs []error
+	fs.VisitAll(func(f *pflag.Flag) {
+		name := "ROSTER_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		v, ok := os.LookupEnv(name)
+		if !ok || f.Changed {
+			return
+		}
+		if err := f.Value.Set(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
+		}
+	})
+	return errors.Join(errs...)
+}
+
+func newServeCommand() *cobra.Command {
+	cfg := server.DefaultConfig()
+	var logs logOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the API (applies migrations first)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := logs.logger(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			srv, err := server.Open(cmd.Context(), cfg, log)
+			if err != nil {
+				return err
+			}
+			defer srv.Close()
+			if err := srv.Listen(); err != nil {
+				return err
+			}
+			return srv.Serve(cmd.Context())
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on (host:port)")
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "database: a SQLite file path or sqlite:PATH")
+	fs.DurationVar(&cfg.SessionTTL, "session-ttl", cfg.SessionTTL, "lifetime of a login session")
+	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", cfg.ShutdownGrace, "time in-flight requests get to finish on shutdown")
+	logs.register(fs)
+	return cmd
+}
+
+func newMigrateCommand() *cobra.Command {
+	db := server.DefaultConfig().DB
+	var logs logOptions
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply pending database migrations and exit",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := logs.logger(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			d, err := server.OpenDB(cmd.Context(), db, log)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			fmt.Fprintf(cmd.OutOrStdout(), "database %s is migrated\n", d.Path)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&db, "db", db, "database: a SQLite file path or sqlite:PATH")
+	logs.register(cmd.Flags())
+	return cmd
+}
+
+func newVersionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			v := version
+			if info, ok := debug.ReadBuildInfo(); ok && v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+				v = info.Main.Version
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "roster", v)
+		},
+	}
+}
+
+func newUserCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "user", Short: "Administer users without the network"}
+	cmd.AddCommand(newUserCreateCommand())
+	return cmd
+}
+
+func newUserCreateCommand() *cobra.Command {
+	db := server.DefaultConfig().DB
+	var in service.CreateUserInput
+	var logs logOptions
+	cmd := &cobra.Command{
+		Use:   "user create --email EMAIL [--username NAME] [--instance-admin] < password",
+		Short: "Create a user, reading its password from standard input",
+		Long: "Create a user directly in the database, for recovery and scripting. The password is\n" +
+			"read from standard input (one line); at a terminal it is asked for without echo.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := logs.logger(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			pw, err := readPassword(cmd)
+			if err != nil {
+				return err
+			}
+			in.Password = &pw
+			d, err := server.OpenDB(cmd.Context(), db, log)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			svc := service.New(d, password.NewHasher(password.DefaultParams), service.DefaultConfig(), log)
+			u, err := svc.CreateUserUnchecked(cmd.Context(), in)
+			if err != nil {
+				return describe(err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "created user %s (%s)\n", u.ID, u.Email)
+			return nil
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&db, "db", db, "database: a SQLite file path or sqlite:PATH")
+	fs.StringVar(&in.Email, "email", "", "email address (required)")
+	fs.StringVar(&in.Username, "username", "", "username (defaults to the email)")
+	fs.StringVar(&in.GivenName, "given-name", "", "given name")
+	fs.StringVar(&in.FamilyName, "family-name", "", "family name")
+	fs.BoolVar(&in.InstanceAdmin, "instance-admin", false, "make the user an instance administrator")
+	_ = cmd.MarkFlagRequired("email")
+	logs.register(fs)
+	return cmd
+}
+
+// readPassword reads one line from standard input, without echo at a terminal.
+func readPassword(cmd *cobra.Command) (string, error) {
+	if f, ok := cmd.InOrStdin().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(cmd.ErrOrStderr(), "Password: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(cmd.ErrOrStderr())
+		return string(b), err
+	}
+	line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", fmt.Errorf("read password from standard input: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// describe renders a service error with its per-field details for a terminal.
+func describe(err error) error {
+	var e *roster.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(e.Message)
+	for _, f := range e.Fields {
+		fmt.Fprintf(&b, "\n  %s: %s", strings.TrimPrefix(f.Pointer, "/"), f.Detail)
+	}
+	return errors.New(b.String())
+}

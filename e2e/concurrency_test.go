@@ -1,0 +1,125 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// walkMembers pages through a tenant's members and returns their user ids in order.
+func (e *env) walkMembers(token, tenant string, limit int) []string {
+	e.t.Helper()
+	var ids []string
+	cursor := ""
+	for {
+		path := fmt.Sprintf("/v1/tenants/%s/members?limit=%d", tenant, limit)
+		if cursor != "" {
+			path += "&cursor=" + url.QueryEscape(cursor)
+		}
+		page := e.must(http.StatusOK, req{method: "GET", path: path, token: token}).object(e.t)
+		items := page["items"].([]any)
+		if len(items) > limit {
+			e.t.Fatalf("page of %d items, limit %d", len(items), limit)
+		}
+		for _, it := range items {
+			ids = append(ids, it.(map[string]any)["user_id"].(string))
+		}
+		next, _ := page["next_cursor"].(string)
+		if next == "" {
+			return ids
+		}
+		cursor = next
+	}
+}
+
+// Walking 1,000 members seven at a time, while others are added, returns each member that
+// existed before the walk exactly once, and never one twice.
+func TestPaginationUnderConcurrentInserts(t *testing.T) {
+	e := newEnv(t)
+	admin := e.bootstrap()
+	e.createTenant(admin, "big")
+	start := time.Now()
+	want := map[string]bool{}
+	for i := range 1000 {
+		id := e.createUser(admin, fmt.Sprintf("m%04d@example.com", i))
+		e.addMember(admin, "big", id, "viewer")
+		want[id] = true
+	}
+	t.Logf("1,000 users created and added in %s", time.Since(start))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; ctx.Err() == nil; i++ {
+			id := e.createUser(admin, fmt.Sprintf("late%04d@example.com", i))
+			e.addMember(admin, "big", id, "viewer")
+		}
+	})
+	start = time.Now()
+	ids := e.walkMembers(admin.token, "big", 7)
+	t.Logf("walked %d members in pages of 7 in %s", len(ids), time.Since(start))
+	cancel()
+	wg.Wait()
+
+	seen := map[string]int{}
+	for _, id := range ids {
+		seen[id]++
+		if seen[id] > 1 {
+			t.Errorf("member %s returned twice", id)
+		}
+	}
+	var missing []string
+	for id := range want {
+		if seen[id] == 0 {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("%d members never returned, e.g. %s", len(missing), missing[0])
+	}
+	for i := 1; i < len(ids); i++ {
+		if ids[i-1] >= ids[i] {
+			t.Fatalf("not in key order at %d: %s then %s", i, ids[i-1], ids[i])
+		}
+	}
+}
+
+// When the two admins of a tenant are demoted and removed at the same moment, exactly one
+// request wins and the tenant keeps an admin.
+func TestLastAdminRace(t *testing.T) {
+	e := newEnv(t)
+	root := e.bootstrap()
+	for round := range 10 {
+		slug := fmt.Sprintf("race%d", round)
+		e.createTenant(root, slug)
+		a := e.createUser(root, slug+"a@example.com")
+		b := e.createUser(root, slug+"b@example.com")
+		e.addMember(root, slug, a, "admin")
+		e.addMember(root, slug, b, "admin")
+		var demote, remove *resp
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			demote = e.do(req{method: "PUT", path: "/v1/tenants/" + slug + "/members/" + a, token: root.token, body: map[string]any{"roles": []string{"user"}}})
+		})
+		wg.Go(func() {
+			remove = e.do(req{method: "DELETE", path: "/v1/tenants/" + slug + "/members/" + b, token: root.token})
+		})
+		wg.Wait()
+		got := []int{demote.status, remove.status}
+		if diff := cmp.Diff([]int{200, 409}, got); diff != "" {
+			if diff2 := cmp.Diff([]int{409, 204}, got); diff2 != "" {
+				t.Errorf("round %d: demote %d, remove %d; want exactly one to succeed", round, demote.status, remove.status)
+			}
+		}
+		admins := e.must(http.StatusOK, req{method: "GET", path: "/v1/tenants/" + slug + "/members?role=admin", token: root.token}).object(t)
+		if n := len(admins["items"].([]any)); n != 1 {
+			t.Errorf("round %d: %d admins left, want 1", round, n)
+		}
+	}
+}

@@ -1,0 +1,219 @@
+// Package e2e drives a real Roster server over a real listener and a real SQLite file, and
+// checks every response it receives against the OpenAPI document.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	legacyrouter "github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/rosterhq/roster/internal/httpapi"
+	"github.com/rosterhq/roster/internal/server"
+)
+
+// env is one running server and a client for it.
+type env struct {
+	t      *testing.T
+	url    string
+	client *http.Client
+	srv    *server.Server
+}
+
+// newEnv starts a server on 127.0.0.1:0 with a fresh SQLite file and stops it when t ends.
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	cfg := server.DefaultConfig()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.DB = t.TempDir() + "/roster.db"
+	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv, err := server.Open(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatalf("open server: %v", err)
+	}
+	if err := srv.Listen(); err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		if err := srv.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return &env{t: t, url: srv.URL(), srv: srv, client: &http.Client{
+		Timeout:   60 * time.Second,
+		Transport: &validatingTransport{t: t, next: http.DefaultTransport},
+	}}
+}
+
+// resp is a response read in full.
+type resp struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r *resp) decode(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
+}
+
+// object returns the body as a generic JSON object.
+func (r *resp) object(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	r.decode(t, &m)
+	return m
+}
+
+// req describes one request; body is marshalled to JSON unless it is a string or []byte,
+// which are sent as they are.
+type req struct {
+	method, path, token string
+	body                any
+	header              map[string]string
+}
+
+func (e *env) do(r req) *resp {
+	e.t.Helper()
+	var body io.Reader
+	switch b := r.body.(type) {
+	case nil:
+	case string:
+		body = strings.NewReader(b)
+	case []byte:
+		body = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatalf("marshal: %v", err)
+		}
+		body = bytes.NewReader(raw)
+	}
+	hr, err := http.NewRequest(r.method, e.url+r.path, body)
+	if err != nil {
+		e.t.Fatalf("new request: %v", err)
+	}
+	if body != nil {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	if r.token != "" {
+		hr.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	for k, v := range r.header {
+		if v == "" {
+			hr.Header.Del(k)
+		} else {
+			hr.Header.Set(k, v)
+		}
+	}
+	res, err := e.client.Do(hr)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", r.method, r.path, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatalf("read body: %v", err)
+	}
+	return &resp{status: res.StatusCode, header: res.Header, body: b}
+}
+
+// must sends r and fails the test unless the status is want.
+func (e *env) must(want int, r req) *resp {
+	e.t.Helper()
+	res := e.do(r)
+	if res.status != want {
+		e.t.Fatalf("%s %s: status %d, want %d; body %s", r.method, r.path, res.status, want, res.body)
+	}
+	return res
+}
+
+// The OpenAPI document, loaded once for every test.
+var (
+	specOnce   sync.Once
+	specRouter routers.Router
+	specErr    error
+)
+
+func loadSpec() (routers.Router, error) {
+	specOnce.Do(func() {
+		loader := openapi3.NewLoader()
+		doc, err := loader.LoadFromData(httpapi.OpenAPIDocument())
+		if err != nil {
+			specErr = fmt.Errorf("load openapi.json: %w", err)
+			return
+		}
+		if err := doc.Validate(context.Background()); err != nil {
+			specErr = fmt.Errorf("openapi.json is invalid: %w", err)
+			return
+		}
+		doc.Servers = nil // match any host
+		specRouter, specErr = legacyrouter.NewRouter(doc)
+	})
+	return specRouter, specErr
+}
+
+// validatingTransport checks every response against the OpenAPI document, so that the
+// document cannot drift from what the server does.
+type validatingTransport struct {
+	t    *testing.T
+	next http.RoundTripper
+}
+
+func (vt *validatingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := vt.next.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	router, err := loadSpec()
+	if err != nil {
+		vt.t.Errorf("%v", err)
+		return res, nil
+	}
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	res.Body = io.NopCloser(bytes.NewReader(body))
+	route, params, err := router.FindRoute(r)
+	if err != nil {
+		// Only unknown routes and methods may be missing from the document.
+		if res.StatusCode != http.StatusNotFound && res.StatusCode != http.StatusMethodNotAllowed {
+			vt.t.Errorf("%s %s answered %d but is not in openapi.json: %v", r.Method, r.URL.Path, res.StatusCode, err)
+		}
+		return res, nil
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route},
+		Status:                 res.StatusCode,
+		Header:                 res.Header,
+		Body:                   io.NopCloser(bytes.NewReader(body)),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	if err := openapi3filter.ValidateResponse(r.Context(), in); err != nil {
+		vt.t.Errorf("%s %s → %d does not match openapi.json: %v\nbody: %s", r.Method, r.URL.Path, res.StatusCode, err, body)
+	}
+	return res, nil
+}

@@ -1,0 +1,234 @@
+// Package httpapi serves Roster's native JSON API under /v1. It translates HTTP to service
+// calls and back; it decides nothing about who may do what.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	_ "embed"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/service"
+)
+
+//go:embed openapi.json
+var openAPIDocument []byte
+
+// OpenAPIDocument returns the OpenAPI document of the native API.
+func OpenAPIDocument() []byte { return openAPIDocument }
+
+// API is the native HTTP API.
+type API struct {
+	svc *service.Service
+	log *slog.Logger
+	mux *http.ServeMux
+}
+
+// New returns the native API as an http.Handler.
+func New(svc *service.Service, log *slog.Logger) *API {
+	a := &API{svc: svc, log: log, mux: http.NewServeMux()}
+	a.routes()
+	return a
+}
+
+// handlerFunc is an HTTP handler that returns its error for one adapter to answer.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (a *API) routes() {
+	a.public("GET /healthz", a.health)
+	a.public("GET /v1/openapi.json", a.openAPI)
+	a.public("POST /v1/bootstrap", a.bootstrap)
+	a.public("POST /v1/auth/login", a.login)
+	a.authed("POST /v1/auth/logout", a.logout)
+	a.authed("GET /v1/me", a.me)
+
+	a.authed("GET /v1/tenants", a.listTenants)
+	a.authed("POST /v1/tenants", a.createTenant)
+	a.authed("GET /v1/tenants/{tenant}", a.getTenant)
+	a.authed("PATCH /v1/tenants/{tenant}", a.updateTenant)
+	a.authed("DELETE /v1/tenants/{tenant}", a.deleteTenant)
+
+	a.authed("GET /v1/users", a.listUsers)
+	a.authed("POST /v1/users", a.createUser)
+	a.authed("GET /v1/users/{user}", a.getUser)
+	a.authed("PATCH /v1/users/{user}", a.updateUser)
+	a.authed("DELETE /v1/users/{user}", a.deleteUser)
+	a.authed("PUT /v1/users/{user}/password", a.setPassword)
+
+	a.authed("GET /v1/tenants/{tenant}/members", a.listMembers)
+	a.authed("POST /v1/tenants/{tenant}/members", a.addMember)
+	a.authed("PATCH /v1/tenants/{tenant}/members", a.bulkSetMemberRoles)
+	a.authed("GET /v1/tenants/{tenant}/members/{user}", a.getMember)
+	a.authed("PUT /v1/tenants/{tenant}/members/{user}", a.setMemberRoles)
+	a.authed("DELETE /v1/tenants/{tenant}/members/{user}", a.removeMember)
+
+	a.authed("GET /v1/tenants/{tenant}/roles", a.listRoles)
+	a.authed("POST /v1/tenants/{tenant}/roles", a.createRole)
+	a.authed("GET /v1/tenants/{tenant}/roles/{role}", a.getRole)
+	a.authed("PATCH /v1/tenants/{tenant}/roles/{role}", a.updateRole)
+	a.authed("DELETE /v1/tenants/{tenant}/roles/{role}", a.deleteRole)
+}
+
+// public registers a route that needs no credentials.
+func (a *API) public(pattern string, h handlerFunc) {
+	a.mux.Handle(pattern, a.adapt(h))
+}
+
+// authed registers a route that needs a bearer token; the principal is in the context.
+func (a *API) authed(pattern string, h handlerFunc) {
+	a.mux.Handle(pattern, a.adapt(func(w http.ResponseWriter, r *http.Request) error {
+		secret, err := bearerToken(r)
+		if err != nil {
+			return err
+		}
+		p, err := a.svc.Authenticate(r.Context(), secret)
+		if err != nil {
+			return err
+		}
+		return h(w, r.WithContext(roster.NewContextWithPrincipal(r.Context(), p)))
+	}))
+}
+
+// bearerToken returns the credential of an "Authorization: Bearer" header. The scheme is
+// case-insensitive (RFC 9110); credentials are never taken from the query string.
+func bearerToken(r *http.Request) (string, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return "", roster.Errorf(roster.EUnauthenticated, "Authentication required: send Authorization: Bearer <token>.")
+	}
+	scheme, secret, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
+		return "", roster.Errorf(roster.EUnauthenticated, "The Authorization header must have the form: Bearer <token>.")
+	}
+	return strings.TrimSpace(secret), nil
+}
+
+// adapt turns a handlerFunc into an http.Handler, answering its error as a problem document.
+func (a *API) adapt(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		switch {
+		case err == nil:
+		case errors.Is(err, errBodyTooLarge):
+			writeProblem(w, r, http.StatusRequestEntityTooLarge, codePayloadTooLarge,
+				"The request body is larger than 1 MiB.", nil)
+		case errors.Is(err, errMediaType):
+			writeProblem(w, r, http.StatusUnsupportedMediaType, codeUnsupportedMediaType,
+				"Send the request body as JSON with Content-Type: application/json.", nil)
+		default:
+			writeError(w, r, a.log, err)
+		}
+	})
+}
+
+// ServeHTTP gives every request an id, recovers panics, logs one line per request, and answers
+// unknown routes and methods with problem documents.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := r.Header.Get("X-Request-Id")
+	if !requestIDPattern.MatchString(id) {
+		id = newRequestID()
+	}
+	w.Header().Set("X-Request-Id", id)
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+	sw := &statusWriter{ResponseWriter: w}
+	_, pattern := a.mux.Handler(r)
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.Error("panic", "request_id", id, "panic", p, "stack", string(debug.Stack()))
+			if sw.status == 0 {
+				writeProblem(sw, r, http.StatusInternalServerError, string(roster.EInternal), roster.ErrorMessageOf(nil), nil)
+			}
+		}
+		a.log.Info("request", "method", r.Method, "route", pattern, "status", sw.status,
+			"duration_ms", float64(time.Since(start).Microseconds())/1000, "request_id", id)
+	}()
+	if pattern == "" {
+		a.noRoute(sw, r)
+		return
+	}
+	a.mux.ServeHTTP(sw, r)
+}
+
+// noRoute answers a request no route matches: 405 with Allow when the path exists under
+// another method, else 404.
+func (a *API) noRoute(w http.ResponseWriter, r *http.Request) {
+	var allowed []string
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, p := a.mux.Handler(probe); p != "" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) == 0 {
+		writeProblem(w, r, http.StatusNotFound, string(roster.ENotFound), "No such route: "+r.URL.Path, nil)
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allowed, ", "))
+	writeProblem(w, r, http.StatusMethodNotAllowed, codeMethodNotAllowed,
+		r.Method+" is not allowed here; use "+strings.Join(allowed, ", ")+".", nil)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+type requestIDKey struct{}
+
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+func newRequestID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// clientInfo describes the peer. Forwarding headers are not trusted: no proxy is configured.
+func clientInfo(r *http.Request) service.ClientInfo {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return service.ClientInfo{Addr: host, UserAgent: r.UserAgent()}
+}
+
+func (a *API) health(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+func (a *API) openAPI(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	_, err := w.Write(openAPIDocument)
+	return err
+}

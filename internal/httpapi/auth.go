@@ -1,0 +1,110 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/service"
+)
+
+type sessionJSON struct {
+	Token     string    `json:"token"`
+	TokenType string    `json:"token_type"`
+	SessionID string    `json:"session_id"`
+	ExpiresAt time.Time `json:"expires_at"`
+	User      userJSON  `json:"user"`
+}
+
+func sessionView(s *service.SessionResult) sessionJSON {
+	return sessionJSON{Token: s.Token, TokenType: "Bearer", SessionID: s.Session.ID, ExpiresAt: s.Session.ExpiresAt, User: userView(s.User)}
+}
+
+func (a *API) bootstrap(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+		Username string `json:"username"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	res, err := a.svc.Bootstrap(r.Context(), service.BootstrapInput{Email: in.Email, Password: in.Password, Username: in.Username}, clientInfo(r))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, sessionView(res))
+	return nil
+}
+
+func (a *API) login(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Login    string `json:"login"`
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	res, err := a.svc.Login(r.Context(), in.Login, in.Password, clientInfo(r))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, sessionView(res))
+	return nil
+}
+
+func (a *API) logout(w http.ResponseWriter, r *http.Request) error {
+	if err := a.svc.Logout(r.Context()); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type tenantRefJSON struct {
+	ID   string `json:"id"`
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
+type meMembershipJSON struct {
+	Tenant      tenantRefJSON `json:"tenant"`
+	Roles       []string      `json:"roles"`
+	Permissions []string      `json:"permissions"`
+}
+
+func (a *API) me(w http.ResponseWriter, r *http.Request) error {
+	u, views, err := a.svc.Me(r.Context())
+	if err != nil {
+		return err
+	}
+	out := struct {
+		User        userJSON           `json:"user"`
+		Memberships []meMembershipJSON `json:"memberships"`
+	}{User: userView(u), Memberships: []meMembershipJSON{}}
+	for _, v := range views {
+		out.Memberships = append(out.Memberships, meMembershipJSON{
+			Tenant: tenantRefJSON{ID: v.Tenant.ID, Slug: v.Tenant.Slug, Name: v.Tenant.Name},
+			Roles:  roleNames(v.Membership.Roles), Permissions: nonNil(v.Permissions),
+		})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func roleNames(roles []*roster.Role) []string {
+	out := make([]string, 0, len(roles))
+	for _, r := range roles {
+		out = append(out, r.Name)
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,179 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/rosterhq/roster"
+)
+
+// MaxBodyBytes is the largest request body accepted.
+const MaxBodyBytes = 1 << 20
+
+// maxDepth bounds the nesting of a request body, so that a hostile body cannot make decoding
+// recurse without end.
+const maxDepth = 32
+
+// errBodyTooLarge and errMediaType are answered with their own statuses by the adapter.
+var (
+	errBodyTooLarge = errors.New("body too large")
+	errMediaType    = errors.New("unsupported media type")
+)
+
+// decodeJSON reads r's body into dst strictly: the Content-Type must be JSON, the body at most
+// MaxBodyBytes, one JSON value with no duplicate keys, no unknown fields, no wrong types and
+// nothing after it.
+func decodeJSON(r *http.Request, dst any) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return errMediaType
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil {
+		return roster.Errorf(roster.EInvalid, "The request body could not be read.")
+	}
+	if len(body) > MaxBodyBytes {
+		return errBodyTooLarge
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return roster.Errorf(roster.EInvalid, "The request body is empty; send a JSON document.")
+	}
+	if err := checkJSONShape(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return explainDecodeError(err)
+	}
+	return nil
+}
+
+// checkJSONShape walks the body's tokens: it reports syntax errors with their offset, too deep
+// nesting, duplicate object keys, and anything after the first value.
+func checkJSONShape(body []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := walkJSON(dec, "", 0); err != nil {
+		return err
+	}
+	end := dec.InputOffset()
+	if _, err := dec.Token(); err != io.EOF {
+		return roster.Errorf(roster.EInvalid, "The request body holds more data after its JSON value, which ends at byte %d.", end)
+	}
+	return nil
+}
+
+func walkJSON(dec *json.Decoder, ptr string, depth int) error {
+	if depth > maxDepth {
+		return roster.Errorf(roster.EInvalid, "The request body is nested more than %d levels deep.", maxDepth)
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return syntaxError(dec, err)
+	}
+	switch tok {
+	case json.Delim('{'):
+		seen := map[string]bool{}
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return syntaxError(dec, err)
+			}
+			key := kt.(string)
+			child := ptr + "/" + pointerEscaper.Replace(key)
+			if seen[key] {
+				return roster.Invalid(fmt.Sprintf("The request body repeats the key %q.", key),
+					roster.FieldError{Pointer: child, Detail: "appears more than once"})
+			}
+			seen[key] = true
+			if err := walkJSON(dec, child, depth+1); err != nil {
+				return err
+			}
+		}
+		_, err = dec.Token()
+	case json.Delim('['):
+		for i := 0; dec.More(); i++ {
+			if err := walkJSON(dec, fmt.Sprintf("%s/%d", ptr, i), depth+1); err != nil {
+				return err
+			}
+		}
+		_, err = dec.Token()
+	}
+	if err != nil {
+		return syntaxError(dec, err)
+	}
+	return nil
+}
+
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+
+func syntaxError(dec *json.Decoder, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return roster.Errorf(roster.EInvalid, "The request body is not valid JSON: it ends too early.")
+	}
+	return roster.Errorf(roster.EInvalid, "The request body is not valid JSON near byte %d: %s.",
+		dec.InputOffset(), strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// explainDecodeError turns encoding/json's errors into ones that name the field at fault.
+func explainDecodeError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		ptr := "/" + strings.ReplaceAll(typeErr.Field, ".", "/")
+		if typeErr.Field == "" {
+			ptr = ""
+		}
+		want := jsonTypeName(typeErr.Type.Kind().String())
+		return roster.Invalid(fmt.Sprintf("%s must be %s, not %s.", fieldName(ptr), want, typeErr.Value),
+			roster.FieldError{Pointer: ptr, Detail: fmt.Sprintf("must be %s", want)})
+	}
+	// encoding/json has no typed error for unknown fields; its message has kept this form
+	// since DisallowUnknownFields was added.
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		name = strings.Trim(name, `"`)
+		return roster.Invalid(fmt.Sprintf("The request body has an unknown field %q.", name),
+			roster.FieldError{Pointer: "/" + pointerEscaper.Replace(name), Detail: "is not a known field"})
+	}
+	return roster.Errorf(roster.EInvalid, "The request body could not be decoded: %s.", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+func fieldName(ptr string) string {
+	if ptr == "" {
+		return "The request body"
+	}
+	return "Field " + ptr
+}
+
+func jsonTypeName(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "slice", "array":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	case "int", "int64", "int32", "uint", "uint64", "float64":
+		return "a number"
+	}
+	return "of another type"
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	writeJSONAs(w, "application/json", status, v)
+}
+
+func writeJSONAs(w http.ResponseWriter, contentType string, status int, v any) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // the client may have gone; nothing useful to do then
+}

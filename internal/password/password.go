@@ -1,0 +1,135 @@
+// Package password hashes and verifies passwords with argon2id, stored as PHC strings.
+package password
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Params are argon2id's cost parameters. The defaults are OWASP's minimum recommendation
+// (19 MiB, two passes, one lane).
+type Params struct {
+	MemoryKiB uint32
+	Time      uint32
+	Threads   uint8
+}
+
+// DefaultParams are the parameters new hashes use.
+var DefaultParams = Params{MemoryKiB: 19 * 1024, Time: 2, Threads: 1}
+
+const (
+	saltLen = 16
+	keyLen  = 32
+)
+
+// ErrMalformedHash is returned for a stored hash that is not an argon2id PHC string.
+var ErrMalformedHash = errors.New("password: malformed argon2id hash")
+
+// Hasher hashes and verifies passwords. Each hash holds MemoryKiB of memory for tens of
+// milliseconds, so a Hasher runs at most one per CPU at a time and makes the rest wait (or give
+// up when their context ends) instead of letting a login storm exhaust memory.
+type Hasher struct {
+	params Params
+	slots  chan struct{}
+	dummy  string
+}
+
+// NewHasher returns a Hasher using params for new hashes.
+func NewHasher(params Params) *Hasher {
+	h := &Hasher{params: params, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	h.dummy = h.encode(make([]byte, saltLen), make([]byte, keyLen))
+	return h
+}
+
+func (h *Hasher) acquire(ctx context.Context) error {
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (h *Hasher) release() { <-h.slots }
+
+// Hash returns the PHC string of password under the Hasher's parameters.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	salt := make([]byte, saltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", fmt.Errorf("password: salt: %w", err)
+	}
+	if err := h.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer h.release()
+	key := argon2.IDKey([]byte(password), salt, h.params.Time, h.params.MemoryKiB, h.params.Threads, keyLen)
+	return h.encode(salt, key), nil
+}
+
+func (h *Hasher) encode(salt, key []byte) string {
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version,
+		h.params.MemoryKiB, h.params.Time, h.params.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
+}
+
+// Verify reports whether password matches the PHC string encoded. An empty encoded (a user
+// without a password) never matches, but costs the same work as a real comparison.
+func (h *Hasher) Verify(ctx context.Context, password, encoded string) (bool, error) {
+	if encoded == "" {
+		_, err := h.Verify(ctx, password, h.dummy)
+		return false, err
+	}
+	p, salt, key, err := decode(encoded)
+	if err != nil {
+		return false, err
+	}
+	if err := h.acquire(ctx); err != nil {
+		return false, err
+	}
+	defer h.release()
+	got := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(key)))
+	return subtle.ConstantTimeCompare(got, key) == 1, nil
+}
+
+// Waste spends the work of one verification, so that a login for an unknown user takes as long
+// as one for a known user.
+func (h *Hasher) Waste(ctx context.Context, password string) error {
+	_, err := h.Verify(ctx, password, h.dummy)
+	return err
+}
+
+func decode(encoded string) (Params, []byte, []byte, error) {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
+		return Params{}, nil, nil, ErrMalformedHash
+	}
+	var version int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return Params{}, nil, nil, ErrMalformedHash
+	}
+	var p Params
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Time, &p.Threads); err != nil {
+		return Params{}, nil, nil, ErrMalformedHash
+	}
+	// Refuse parameters that would make one verification a denial of service.
+	if p.MemoryKiB < 8 || p.MemoryKiB > 1<<20 || p.Time < 1 || p.Time > 16 || p.Threads < 1 {
+		return Params{}, nil, nil, ErrMalformedHash
+	}
+	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
+	if err != nil || len(salt) < 8 {
+		return Params{}, nil, nil, ErrMalformedHash
+	}
+	key, err := base64.RawStdEncoding.DecodeString(parts[5])
+	if err != nil || len(key) < 16 || len(key) > 64 {
+		return Params{}, nil, nil, ErrMalformedHash
+	}
+	return p, salt, key, nil
+}

@@ -1,0 +1,139 @@
+// Package server wires Roster together: configuration → database → service → HTTP, with a
+// Listen/Serve/Close life cycle that end-to-end tests drive on 127.0.0.1:0.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/rosterhq/roster/internal/httpapi"
+	"github.com/rosterhq/roster/internal/password"
+	"github.com/rosterhq/roster/internal/service"
+	"github.com/rosterhq/roster/internal/sqlstore"
+)
+
+// Config is everything `roster serve` can be told.
+type Config struct {
+	Addr          string        // listen address
+	DB            string        // database: a SQLite file path or sqlite:PATH
+	SessionTTL    time.Duration // lifetime of a login session
+	ShutdownGrace time.Duration // how long in-flight requests may take to finish on shutdown
+}
+
+// DefaultConfig returns the configuration of a zero-setup server.
+func DefaultConfig() Config {
+	return Config{
+		Addr: "127.0.0.1:8080", DB: "roster.db",
+		SessionTTL: service.DefaultConfig().SessionTTL, ShutdownGrace: 15 * time.Second,
+	}
+}
+
+// Validate checks the configuration before anything is opened.
+func (c Config) Validate() error {
+	var errs []error
+	if _, err := sqlstore.ParseDSN(c.DB); err != nil {
+		errs = append(errs, err)
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("addr %q: %w", c.Addr, err))
+	}
+	if c.SessionTTL < time.Minute {
+		errs = append(errs, fmt.Errorf("session TTL %s: must be at least 1m", c.SessionTTL))
+	}
+	if c.ShutdownGrace < 0 {
+		errs = append(errs, fmt.Errorf("shutdown grace %s: must not be negative", c.ShutdownGrace))
+	}
+	return errors.Join(errs...)
+}
+
+// Server is a running Roster.
+type Server struct {
+	cfg  Config
+	log  *slog.Logger
+	db   *sqlstore.DB
+	svc  *service.Service
+	http *http.Server
+	ln   net.Listener
+}
+
+// Open validates cfg, opens and migrates the database and builds the service.
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	db, err := OpenDB(ctx, cfg.DB, log)
+	if err != nil {
+		return nil, err
+	}
+	svc := service.New(db, password.NewHasher(password.DefaultParams), service.Config{SessionTTL: cfg.SessionTTL}, log)
+	s := &Server{cfg: cfg, log: log, db: db, svc: svc}
+	s.http = &http.Server{
+		Handler:           httpapi.New(svc, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// OpenDB opens the database named by dsn and applies pending migrations.
+func OpenDB(ctx context.Context, dsn string, log *slog.Logger) (*sqlstore.DB, error) {
+	db, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx, log); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Service returns the service, for the command line and tests.
+func (s *Server) Service() *service.Service { return s.svc }
+
+// Listen binds the listen address.
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	s.ln = ln
+	return nil
+}
+
+// URL returns the base URL the server answers on, once Listen has returned.
+func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
+
+// Serve answers requests until ctx ends, then stops accepting connections and lets in-flight
+// requests finish within the shutdown grace period.
+func (s *Server) Serve(ctx context.Context) error {
+	s.log.Info("roster listening", "addr", s.ln.Addr().String(), "url", s.URL(), "database", "sqlite", "path", s.db.Path)
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(s.ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", "grace", s.cfg.ShutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
+	defer cancel()
+	if err := s.http.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// Close releases the database.
+func (s *Server) Close() error {
+	return s.db.Close()
+}

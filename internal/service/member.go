@@ -1,0 +1,408 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/rosterhq/roster"
+)
+
+// MemberQuery filters a tenant's members.
+type MemberQuery struct {
+	Role        string // role id or name
+	EmailPrefix string
+	Query       string
+}
+
+// BulkRoleItem is one member's new role set in a bulk call.
+type BulkRoleItem struct {
+	UserID string
+	Roles  []string
+}
+
+// errMemberNotFound hides memberships the caller may not see.
+var errMemberNotFound = roster.Errorf(roster.ENotFound, "Member not found.")
+
+// errLastAdmin keeps every tenant administrable.
+var errLastAdmin = roster.Errorf(roster.EConflict, "A tenant must keep at least one admin; make another member admin first.")
+
+// roleResolver looks roles of one tenant up by id or name, once each.
+type roleResolver struct {
+	tx       roster.Tx
+	tenantID string
+	cache    map[string]*roster.Role
+}
+
+// resolve returns the roles named by refs, without duplicates and sorted by name, recording a
+// problem at ptr for a missing, empty or unknown list entry.
+func (rr *roleResolver) resolve(ctx context.Context, v *roster.Validator, ptr string, refs []string) ([]*roster.Role, error) {
+	if len(refs) == 0 {
+		v.Field(ptr, "must name at least one role")
+		return nil, nil
+	}
+	if len(refs) > maxRolesPerMember {
+		v.Field(ptr, "must name at most %d roles", maxRolesPerMember)
+		return nil, nil
+	}
+	var out []*roster.Role
+	for i, ref := range refs {
+		r, ok := rr.cache[ref]
+		if !ok {
+			var err error
+			r, err = rr.tx.FindRole(ctx, rr.tenantID, ref)
+			if err != nil && roster.ErrorCodeOf(err) != roster.ENotFound {
+				return nil, err
+			}
+			rr.cache[ref] = r
+		}
+		if r == nil {
+			v.Field(fmt.Sprintf("%s/%d", ptr, i), "no role %q in this tenant", ref)
+			continue
+		}
+		if !slices.ContainsFunc(out, func(o *roster.Role) bool { return o.ID == r.ID }) {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b *roster.Role) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+func newResolver(tx roster.Tx, tenantID string) *roleResolver {
+	return &roleResolver{tx: tx, tenantID: tenantID, cache: map[string]*roster.Role{}}
+}
+
+// changedRoles returns the roles in exactly one of a and b.
+func changedRoles(a, b []*roster.Role) []*roster.Role {
+	in := func(list []*roster.Role, r *roster.Role) bool {
+		return slices.ContainsFunc(list, func(o *roster.Role) bool { return o.ID == r.ID })
+	}
+	var out []*roster.Role
+	for _, r := range a {
+		if !in(b, r) {
+			out = append(out, r)
+		}
+	}
+	for _, r := range b {
+		if !in(a, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func holdsAdmin(roles []*roster.Role) bool {
+	return slices.ContainsFunc(roles, func(r *roster.Role) bool { return r.Builtin && r.Name == roster.RoleAdmin })
+}
+
+// ensureAdminLeft returns errLastAdmin when the tenant has no admin left in this transaction.
+func ensureAdminLeft(ctx context.Context, tx roster.Tx, tenantID string) error {
+	admin, err := tx.FindRole(ctx, tenantID, roster.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	n, err := tx.CountMembersWithRole(ctx, tenantID, admin.ID)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errLastAdmin
+	}
+	return nil
+}
+
+// AddMember adds an existing user to the tenant with roles; it needs members:write and every
+// permission of those roles.
+func (s *Service) AddMember(ctx context.Context, tenantRef, userID string, roleRefs []string) (*roster.Membership, error) {
+	var v roster.Validator
+	v.Check(userID != "", "/user_id", "is required")
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var m *roster.Membership
+	err := s.store.Write(ctx, func(tx roster.Tx) error {
+		g, err := tenantGrant(ctx, tx, tenantRef)
+		if err != nil {
+			return err
+		}
+		if err := g.require(PermMembersWrite); err != nil {
+			return err
+		}
+		if _, err := tx.FindUserByID(ctx, userID); roster.ErrorCodeOf(err) == roster.ENotFound {
+			v.Field("/user_id", "no user has this id")
+		} else if err != nil {
+			return err
+		}
+		roles, err := newResolver(tx, g.tenant.ID).resolve(ctx, &v, "/roles", roleRefs)
+		if err != nil {
+			return err
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		for _, r := range roles {
+			if err := g.mayGrant(r); err != nil {
+				return err
+			}
+		}
+		t := now()
+		m = &roster.Membership{TenantID: g.tenant.ID, UserID: userID, Roles: roles, CreatedAt: t, UpdatedAt: t, Version: 1}
+		if err := tx.CreateMembership(ctx, m); err != nil {
+			return err
+		}
+		m, err = tx.FindMembership(ctx, g.tenant.ID, userID)
+		return err
+	})
+	return m, err
+}
+
+// GetMember returns one membership; members may read their own, others need members:read.
+func (s *Service) GetMember(ctx context.Context, tenantRef, userID string) (*roster.Membership, error) {
+	var m *roster.Membership
+	err := s.store.Read(ctx, func(tx roster.Tx) error {
+		g, err := tenantGrant(ctx, tx, tenantRef)
+		if err != nil {
+			return err
+		}
+		if !g.isSelf(userID) {
+			if err := g.require(PermMembersRead); err != nil {
+				return err
+			}
+		}
+		m, err = tx.FindMembership(ctx, g.tenant.ID, userID)
+		return err
+	})
+	return m, err
+}
+
+// ListMembers lists the tenant's members ordered by user id; it needs members:read.
+func (s *Service) ListMembers(ctx context.Context, tenantRef string, q MemberQuery, o ListOptions) ([]*roster.Membership, string, error) {
+	var v roster.Validator
+	f := roster.MemberFilter{Page: o.page(&v), EmailPrefix: q.EmailPrefix, Query: q.Query}
+	if err := v.Err(); err != nil {
+		return nil, "", err
+	}
+	var ms []*roster.Membership
+	err := s.store.Read(ctx, func(tx roster.Tx) error {
+		g, err := tenantGrant(ctx, tx, tenantRef)
+		if err != nil {
+			return err
+		}
+		if err := g.require(PermMembersRead); err != nil {
+			return err
+		}
+		f.TenantID = g.tenant.ID
+		if q.Role != "" {
+			r, err := tx.FindRole(ctx, g.tenant.ID, q.Role)
+			if roster.ErrorCodeOf(err) == roster.ENotFound {
+				return roster.Invalid(fmt.Sprintf("No role %q in this tenant.", q.Role),
+					roster.FieldError{Parameter: "role", Detail: "names no role of this tenant"})
+			}
+			if err != nil {
+				return err
+			}
+			f.RoleID = r.ID
+		}
+		ms, err = tx.ListMemberships(ctx, f)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	ms, next := paginate(ms, f.Page, func(m *roster.Membership) string { return m.UserID })
+	return ms, next, nil
+}
+
+// SetMemberRoles replaces a member's roles. The caller needs members:write and every
+// permission of each role added or taken away; the tenant keeps at least one admin.
+func (s *Service) SetMemberRoles(ctx context.Context, tenantRef, userID string, roleRefs []string, ifMatch *int64) (*roster.Membership, error) {
+	var m *roster.Membership
+	err := s.store.Write(ctx, func(tx roster.Tx) error {
+		g, err := tenantGrant(ctx, tx, tenantRef)
+		if err != nil {
+			return err
+		}
+		if err := g.require(PermMembersWrite); err != nil {
+			return err
+		}
+		if err := tx.LockTenant(ctx, g.tenant.ID); err != nil {
+			return err
+		}
+		if m, err = tx.FindMembership(ctx, g.tenant.ID, userID); err != nil {
+			return err
+		}
+		if err := checkVersion(ifMatch, m.Version); err != nil {
+			return err
+		}
+		var v roster.Validator
+		roles, err := newResolver(tx, g.tenant.ID).resolve(ctx, &v, "/roles", roleRefs)
+		if err != nil {
+			return err
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if err := s.applyRoles(ctx, tx, g, m, roles); err != nil {
+			return err
+		}
+		if holdsAdmin(m.Roles) && !holdsAdmin(roles) {
+			if err := ensureAdminLeft(ctx, tx, g.tenant.ID); err != nil {
+				return err
+			}
+		}
+		m, err = tx.FindMembership(ctx, g.tenant.ID, userID)
+		return err
+	})
+	return m, err
+}
+
+// applyRoles checks that the caller may make the change and stores it.
+func (s *Service) applyRoles(ctx context.Context, tx roster.Tx, g *grant, m *roster.Membership, roles []*roster.Role) error {
+	for _, r := range changedRoles(m.Roles, roles) {
+		if err := g.mayGrant(r); err != nil {
+			return err
+		}
+	}
+	return storeRoles(ctx, tx, m, roles)
+}
+
+// storeRoles replaces m's roles, leaving m itself as it was read.
+func storeRoles(ctx context.Context, tx roster.Tx, m *roster.Membership, roles []*roster.Role) error {
+	next := *m
+	next.Roles, next.UpdatedAt = roles, now()
+	return tx.SetMembershipRoles(ctx, &next)
+}
+
+// RemoveMember takes a user out of the tenant. Members may leave by themselves; others need
+// members:write and every permission the member's roles hold. The last admin stays.
+func (s *Service) RemoveMember(ctx context.Context, tenantRef, userID string, ifMatch *int64) error {
+	return s.store.Write(ctx, func(tx roster.Tx) error {
+		g, err := tenantGrant(ctx, tx, tenantRef)
+		if err != nil {
+			return err
+		}
+		if !g.isSelf(userID) {
+			if err := g.require(PermMembersWrite); err != nil {
+				return err
+			}
+		}
+		if err := tx.LockTenant(ctx, g.tenant.ID); err != nil {
+			return err
+		}
+		m, err := tx.FindMembership(ctx, g.tenant.ID, userID)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(ifMatch, m.Version); err != nil {
+			return err
+		}
+		if !g.isSelf(userID) {
+			for _, r := range m.Roles {
+				if err := g.mayGrant(r); err != nil {
+					return err
+				}
+			}
+		}
+		if err := tx.DeleteMembership(ctx, g.tenant.ID, userID); err != nil {
+			return err
+		}
+		if holdsAdmin(m.Roles) {
+			return ensureAdminLeft(ctx, tx, g.tenant.ID)
+		}
+		return nil
+	})
+}
+
+// BulkSetMemberRoles replaces the roles of up to MaxBulkItems members at once: either every
+// item is applied or none is, and a refusal lists every item at fault.
+func (s *Service) BulkSetMemberRoles(ctx context.Context, tenantRef string, items []BulkRoleItem) ([]*roster.Membership, error) {
+	var v roster.Validator
+	switch {
+	case len(items) == 0:
+		v.Field("", "must hold at least one item")
+	case len(items) > MaxBulkItems:
+		v.Field("", "must hold at most %d items", MaxBulkItems)
+	}
+	seen := map[string]int{}
+	for i, it := range items {
+		if it.UserID == "" {
+			v.Field(fmt.Sprintf("/%d/user_id", i), "is required")
+		} else if j, dup := seen[it.UserID]; dup {
+			v.Field(fmt.Sprintf("/%d/user_id", i), "repeats item %d", j)
+		}
+		seen[it.UserID] = i
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var out []*roster.Membership
+	err := s.store.Write(ctx, func(tx roster.Tx) error {
+		g, err := tenantGrant(ctx, tx, tenantRef)
+		if err != nil {
+			return err
+		}
+		if err := g.require(PermMembersWrite); err != nil {
+			return err
+		}
+		if err := tx.LockTenant(ctx, g.tenant.ID); err != nil {
+			return err
+		}
+		rr := newResolver(tx, g.tenant.ID)
+		type change struct {
+			m     *roster.Membership
+			roles []*roster.Role
+		}
+		changes := make([]change, len(items))
+		var denied roster.Validator
+		for i, it := range items {
+			m, err := tx.FindMembership(ctx, g.tenant.ID, it.UserID)
+			if roster.ErrorCodeOf(err) == roster.ENotFound {
+				v.Field(fmt.Sprintf("/%d/user_id", i), "is not a member of this tenant")
+				continue
+			} else if err != nil {
+				return err
+			}
+			roles, err := rr.resolve(ctx, &v, fmt.Sprintf("/%d/roles", i), it.Roles)
+			if err != nil {
+				return err
+			}
+			for _, r := range changedRoles(m.Roles, roles) {
+				if err := g.mayGrant(r); err != nil {
+					denied.Field(fmt.Sprintf("/%d/roles", i), "%s", roster.ErrorMessageOf(err))
+					break
+				}
+			}
+			changes[i] = change{m, roles}
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if err := denied.Err(); err != nil {
+			e := err.(*roster.Error)
+			e.Code, e.Message = roster.EForbidden, "You may not make some of these changes; see errors."
+			return e
+		}
+		removesAdmin := false
+		for _, c := range changes {
+			removesAdmin = removesAdmin || holdsAdmin(c.m.Roles) && !holdsAdmin(c.roles)
+			if err := storeRoles(ctx, tx, c.m, c.roles); err != nil {
+				return err
+			}
+		}
+		if removesAdmin {
+			if err := ensureAdminLeft(ctx, tx, g.tenant.ID); err != nil {
+				return err
+			}
+		}
+		for _, it := range items {
+			m, err := tx.FindMembership(ctx, g.tenant.ID, it.UserID)
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	return out, err
+}

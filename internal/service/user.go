@@ -1,0 +1,367 @@
+package service
+
+import (
+	"context"
+	"strings"
+
+	"github.com/rosterhq/roster"
+)
+
+// CreateUserInput describes a new user. Username defaults to the email; Password may be nil
+// for a user who cannot log in with a password; Active defaults to true.
+type CreateUserInput struct {
+	Username      string
+	Email         string
+	GivenName     string
+	FamilyName    string
+	Locale        string
+	Password      *string
+	Active        *bool
+	EmailVerified bool
+	InstanceAdmin bool
+}
+
+// UpdateUserInput changes the fields that are set. IfMatch, when set, is the version the
+// caller last read.
+type UpdateUserInput struct {
+	Username      *string
+	Email         *string
+	GivenName     *string
+	FamilyName    *string
+	Locale        *string
+	Active        *bool
+	EmailVerified *bool
+	InstanceAdmin *bool
+	IfMatch       *int64
+}
+
+// newUser validates in and builds the user, hashing its password. requirePassword is set for
+// bootstrap, whose administrator must be able to log in.
+func (s *Service) newUser(ctx context.Context, in CreateUserInput, requirePassword bool) (*roster.User, error) {
+	var v roster.Validator
+	checkEmail(&v, "/email", in.Email)
+	if in.Username == "" {
+		in.Username = in.Email
+	} else {
+		checkUsername(&v, "/username", in.Username)
+	}
+	checkText(&v, "/given_name", in.GivenName, false, maxNameRunes)
+	checkText(&v, "/family_name", in.FamilyName, false, maxNameRunes)
+	if in.Locale == "" {
+		in.Locale = "en-US"
+	}
+	in.Locale = normalizeLocale(&v, "/locale", in.Locale)
+	switch {
+	case in.Password != nil:
+		checkPassword(&v, "/password", *in.Password)
+	case requirePassword:
+		v.Field("/password", "is required")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	t := now()
+	u := &roster.User{
+		ID: roster.NewID(roster.PrefixUser), Username: in.Username, Email: in.Email,
+		GivenName: in.GivenName, FamilyName: in.FamilyName, Locale: in.Locale,
+		Active: in.Active == nil || *in.Active, EmailVerified: in.EmailVerified, InstanceAdmin: in.InstanceAdmin,
+		CreatedAt: t, UpdatedAt: t, Version: 1,
+	}
+	if in.Password != nil {
+		hash, err := s.hasher.Hash(ctx, *in.Password)
+		if err != nil {
+			return nil, err
+		}
+		u.PasswordHash = hash
+	}
+	return u, nil
+}
+
+// CreateUser creates a user. Only instance administrators may.
+func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (*roster.User, error) {
+	if _, err := requireInstanceAdmin(ctx); err != nil {
+		return nil, err
+	}
+	return s.CreateUserUnchecked(ctx, in)
+}
+
+// CreateUserUnchecked creates a user without an authorization check, for the command line,
+// which acts with the authority of whoever can open the database file.
+func (s *Service) CreateUserUnchecked(ctx context.Context, in CreateUserInput) (*roster.User, error) {
+	u, err := s.newUser(ctx, in, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.Write(ctx, func(tx roster.Tx) error { return tx.CreateUser(ctx, u) }); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// errUserNotFound hides users the caller may not see.
+var errUserNotFound = roster.Errorf(roster.ENotFound, "User not found.")
+
+// GetUser returns a user the caller may see: itself, anyone for an instance administrator, and
+// the members of tenants in which the caller may read members.
+func (s *Service) GetUser(ctx context.Context, id string) (*roster.User, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var u *roster.User
+	err = s.store.Read(ctx, func(tx roster.Tx) error {
+		if u, err = tx.FindUserByID(ctx, id); err != nil {
+			return err
+		}
+		return mayReadUser(ctx, tx, p, u.ID)
+	})
+	return u, err
+}
+
+func mayReadUser(ctx context.Context, tx roster.Tx, p *roster.Principal, userID string) error {
+	if p.User.InstanceAdmin || p.User.ID == userID {
+		return nil
+	}
+	mine, err := tx.ListUserMemberships(ctx, p.User.ID)
+	if err != nil {
+		return err
+	}
+	theirs, err := tx.ListUserMemberships(ctx, userID)
+	if err != nil {
+		return err
+	}
+	for _, m := range mine {
+		perms := permissionsOf(m.Roles)
+		g := grant{permissions: perms}
+		if !g.has(PermMembersRead) {
+			continue
+		}
+		for _, o := range theirs {
+			if o.TenantID == m.TenantID {
+				return nil
+			}
+		}
+	}
+	return errUserNotFound
+}
+
+// ListUsers lists users matching f. Only instance administrators may list all users.
+func (s *Service) ListUsers(ctx context.Context, f roster.UserFilter, o ListOptions) ([]*roster.User, string, error) {
+	if _, err := requireInstanceAdmin(ctx); err != nil {
+		return nil, "", err
+	}
+	var v roster.Validator
+	f.Page = o.page(&v)
+	if err := v.Err(); err != nil {
+		return nil, "", err
+	}
+	var users []*roster.User
+	err := s.store.Read(ctx, func(tx roster.Tx) (err error) {
+		users, err = tx.ListUsers(ctx, f)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	users, next := paginate(users, f.Page, func(u *roster.User) string { return u.ID })
+	return users, next, nil
+}
+
+// UpdateUser changes a user. Users may change their own names, username, email (which then
+// needs verifying again) and locale; the status flags are for instance administrators, who may
+// not remove the last active instance administrator. Deactivating a user ends its sessions.
+func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput) (*roster.User, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v roster.Validator
+	if in.Email != nil {
+		checkEmail(&v, "/email", *in.Email)
+	}
+	if in.Username != nil {
+		checkUsername(&v, "/username", *in.Username)
+	}
+	if in.GivenName != nil {
+		checkText(&v, "/given_name", *in.GivenName, false, maxNameRunes)
+	}
+	if in.FamilyName != nil {
+		checkText(&v, "/family_name", *in.FamilyName, false, maxNameRunes)
+	}
+	if in.Locale != nil {
+		*in.Locale = normalizeLocale(&v, "/locale", *in.Locale)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var u *roster.User
+	err = s.store.Write(ctx, func(tx roster.Tx) error {
+		if u, err = tx.FindUserByID(ctx, id); err != nil {
+			return err
+		}
+		if !p.User.InstanceAdmin {
+			if err := mayReadUser(ctx, tx, p, u.ID); err != nil {
+				return err
+			}
+			if p.User.ID != u.ID {
+				return roster.Errorf(roster.EForbidden, "Only instance administrators may change other users.")
+			}
+			if in.Active != nil || in.EmailVerified != nil || in.InstanceAdmin != nil {
+				return roster.Errorf(roster.EForbidden, "Only instance administrators may change active, email_verified or instance_admin.")
+			}
+		}
+		if err := checkVersion(in.IfMatch, u.Version); err != nil {
+			return err
+		}
+		wasAdmin := u.InstanceAdmin && u.Active
+		applyUserUpdate(u, in, p.User.InstanceAdmin)
+		if wasAdmin && !(u.InstanceAdmin && u.Active) {
+			n, err := tx.CountInstanceAdmins(ctx)
+			if err != nil {
+				return err
+			}
+			if n <= 1 {
+				return roster.Errorf(roster.EConflict, "This is the last active instance administrator; appoint another first.")
+			}
+		}
+		u.UpdatedAt = now()
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		if !u.Active {
+			return tx.DeleteUserSessions(ctx, u.ID, "")
+		}
+		return nil
+	})
+	return u, err
+}
+
+func applyUserUpdate(u *roster.User, in UpdateUserInput, byAdmin bool) {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	if in.Email != nil && !strings.EqualFold(*in.Email, u.Email) && !byAdmin {
+		u.EmailVerified = false
+	}
+	set(&u.Email, in.Email)
+	set(&u.Username, in.Username)
+	set(&u.GivenName, in.GivenName)
+	set(&u.FamilyName, in.FamilyName)
+	set(&u.Locale, in.Locale)
+	setFlag := func(dst *bool, src *bool) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	setFlag(&u.Active, in.Active)
+	setFlag(&u.EmailVerified, in.EmailVerified)
+	setFlag(&u.InstanceAdmin, in.InstanceAdmin)
+}
+
+// DeleteUser deletes a user with its memberships and sessions. Only instance administrators
+// may; a user who is the only admin of a tenant, or the last instance administrator, stays.
+func (s *Service) DeleteUser(ctx context.Context, id string, ifMatch *int64) error {
+	if _, err := requireInstanceAdmin(ctx); err != nil {
+		return err
+	}
+	return s.store.Write(ctx, func(tx roster.Tx) error {
+		u, err := tx.FindUserByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(ifMatch, u.Version); err != nil {
+			return err
+		}
+		if u.InstanceAdmin && u.Active {
+			n, err := tx.CountInstanceAdmins(ctx)
+			if err != nil {
+				return err
+			}
+			if n <= 1 {
+				return roster.Errorf(roster.EConflict, "This is the last active instance administrator; appoint another first.")
+			}
+		}
+		sole, err := tx.TenantsWhereSoleHolder(ctx, u.ID, roster.RoleAdmin)
+		if err != nil {
+			return err
+		}
+		if len(sole) > 0 {
+			return roster.Errorf(roster.EConflict,
+				"The user is the only admin of tenant(s) %s; give each another admin first.", strings.Join(sole, ", "))
+		}
+		return tx.DeleteUser(ctx, u.ID)
+	})
+}
+
+// SetPassword sets a user's password. Users changing their own must give the current one;
+// instance administrators may set anyone's. Every other session of the user ends.
+func (s *Service) SetPassword(ctx context.Context, id, current, next string, ifMatch *int64) (*roster.User, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	self := p.User.ID == id
+	var v roster.Validator
+	checkPassword(&v, "/password", next)
+	if self {
+		v.Check(current != "", "/current_password", "is required to change your own password")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var u *roster.User
+	err = s.store.Read(ctx, func(tx roster.Tx) error {
+		if u, err = tx.FindUserByID(ctx, id); err != nil {
+			return err
+		}
+		if !self && !p.User.InstanceAdmin {
+			if err := mayReadUser(ctx, tx, p, id); err != nil {
+				return err
+			}
+			return roster.Errorf(roster.EForbidden, "Only instance administrators may set another user's password.")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if self {
+		ok, err := s.hasher.Verify(ctx, current, u.PasswordHash)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, roster.Invalid("The current password is wrong.",
+				roster.FieldError{Pointer: "/current_password", Detail: "does not match"})
+		}
+	}
+	hash, err := s.hasher.Hash(ctx, next)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.Write(ctx, func(tx roster.Tx) error {
+		fresh, err := tx.FindUserByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(ifMatch, fresh.Version); err != nil {
+			return err
+		}
+		if fresh.PasswordHash != u.PasswordHash {
+			return roster.Errorf(roster.EConflict, "The password was changed meanwhile; retry.")
+		}
+		u = fresh
+		u.PasswordHash, u.UpdatedAt = hash, now()
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		keep := ""
+		if self && p.Session != nil {
+			keep = p.Session.ID
+		}
+		return tx.DeleteUserSessions(ctx, u.ID, keep)
+	})
+	return u, err
+}

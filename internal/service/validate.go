@@ -1,0 +1,101 @@
+package service
+
+import (
+	"fmt"
+	"net/mail"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/rosterhq/roster"
+)
+
+var (
+	slugPattern     = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
+	usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@+-]*$`)
+	localePattern   = regexp.MustCompile(`^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$`)
+	roleNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
+)
+
+// Limits on input sizes.
+const (
+	maxNameRunes        = 200
+	maxEmailBytes       = 254
+	maxUsernameBytes    = 254
+	minPasswordBytes    = 8
+	maxPasswordBytes    = 1024
+	maxDescriptionRunes = 500
+	maxPermissions      = 100
+	maxPermissionBytes  = 128
+	maxRolesPerMember   = 50
+	MaxBulkItems        = 1000
+)
+
+func checkSlug(v *roster.Validator, ptr, s string) {
+	v.Check(slugPattern.MatchString(s), ptr,
+		"must be 1 to 63 lower-case letters, digits and hyphens, starting and ending with a letter or digit")
+}
+
+// checkText checks a human-readable name: valid UTF-8, no control characters, within max runes.
+func checkText(v *roster.Validator, ptr, s string, required bool, max int) {
+	switch {
+	case required && strings.TrimSpace(s) == "":
+		v.Field(ptr, "is required")
+	case !utf8.ValidString(s):
+		v.Field(ptr, "must be valid UTF-8")
+	case utf8.RuneCountInString(s) > max:
+		v.Field(ptr, "must be at most %d characters", max)
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		v.Field(ptr, "must not contain control characters")
+	}
+}
+
+func checkEmail(v *roster.Validator, ptr, s string) {
+	if s == "" {
+		v.Field(ptr, "is required")
+		return
+	}
+	a, err := mail.ParseAddress(s)
+	ok := err == nil && a.Address == s && a.Name == "" && len(s) <= maxEmailBytes &&
+		strings.Count(s, "@") == 1 && !strings.HasSuffix(s, "@")
+	v.Check(ok, ptr, fmt.Sprintf("must be a plain email address such as name@example.com, at most %d bytes", maxEmailBytes))
+}
+
+func checkUsername(v *roster.Validator, ptr, s string) {
+	v.Check(len(s) <= maxUsernameBytes && usernamePattern.MatchString(s), ptr,
+		fmt.Sprintf("must be 1 to %d letters, digits and . _ @ + -, starting with a letter or digit", maxUsernameBytes))
+}
+
+// normalizeLocale accepts BCP 47 tags, also written with underscores (en_US).
+func normalizeLocale(v *roster.Validator, ptr, s string) string {
+	s = strings.ReplaceAll(s, "_", "-")
+	v.Check(len(s) <= 35 && localePattern.MatchString(s), ptr, "must be a BCP 47 language tag such as en-US")
+	return s
+}
+
+func checkPassword(v *roster.Validator, ptr, s string) {
+	v.Check(len(s) >= minPasswordBytes && len(s) <= maxPasswordBytes, ptr,
+		fmt.Sprintf("must be %d to %d bytes long", minPasswordBytes, maxPasswordBytes))
+}
+
+func checkRoleName(v *roster.Validator, ptr, s string) {
+	v.Check(roleNamePattern.MatchString(s) && !roster.IsID(roster.PrefixRole, s), ptr,
+		"must be 1 to 64 lower-case letters, digits and _ . -, starting with a letter or digit")
+}
+
+// normalizePermissions checks each permission and returns them sorted and without duplicates.
+func normalizePermissions(v *roster.Validator, ptr string, perms []string) []string {
+	if len(perms) > maxPermissions {
+		v.Field(ptr, "must hold at most %d permissions", maxPermissions)
+		return nil
+	}
+	for i, p := range perms {
+		v.Check(len(p) <= maxPermissionBytes && permissionPattern.MatchString(p), fmt.Sprintf("%s/%d", ptr, i),
+			`must be "*" or colon-separated lower-case segments such as "members:read" or "billing:*"`)
+	}
+	out := slices.Clone(perms)
+	slices.Sort(out)
+	return slices.Compact(out)
+}

@@ -1,0 +1,156 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/rosterhq/roster"
+)
+
+var errMemberNotFound = roster.Errorf(roster.ENotFound, "Member not found.")
+
+func (t *tx) CreateMembership(ctx context.Context, m *roster.Membership) error {
+	res, err := t.exec(ctx, `INSERT INTO memberships (tenant_id, user_id, created_at, updated_at, version)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+		m.TenantID, m.UserID, micros(m.CreatedAt), micros(m.UpdatedAt), m.Version)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return &roster.Error{Code: roster.EConflict, Message: "The user is already a member of this tenant.",
+			Fields: []roster.FieldError{{Pointer: "/user_id", Detail: "is already a member"}}}
+	}
+	return t.insertMembershipRoles(ctx, m)
+}
+
+func (t *tx) insertMembershipRoles(ctx context.Context, m *roster.Membership) error {
+	for _, r := range m.Roles {
+		if _, err := t.exec(ctx, `INSERT INTO membership_roles (tenant_id, user_id, role_id) VALUES ($1, $2, $3)`,
+			m.TenantID, m.UserID, r.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) FindMembership(ctx context.Context, tenantID, userID string) (*roster.Membership, error) {
+	var a args
+	inner := `SELECT m.* FROM memberships m WHERE m.tenant_id = ` + a.add(tenantID) + ` AND m.user_id = ` + a.add(userID)
+	ms, err := t.memberships(ctx, inner, a)
+	if err != nil {
+		return nil, err
+	}
+	if len(ms) == 0 {
+		return nil, errMemberNotFound
+	}
+	return ms[0], nil
+}
+
+func (t *tx) ListMemberships(ctx context.Context, f roster.MemberFilter) ([]*roster.Membership, error) {
+	var a args
+	inner := `SELECT m.* FROM memberships m`
+	if f.EmailPrefix != "" || f.Query != "" {
+		inner += ` JOIN users fu ON fu.id = m.user_id`
+	}
+	inner += ` WHERE m.tenant_id = ` + a.add(f.TenantID) + ` AND m.user_id > ` + a.add(f.After)
+	if f.EmailPrefix != "" {
+		inner += ` AND fu.email_key LIKE ` + a.add(likePrefix(FoldKey(f.EmailPrefix))) + ` ESCAPE '\'`
+	}
+	if f.Query != "" {
+		inner += ` AND fu.search_key LIKE ` + a.add(likeContains(FoldKey(f.Query))) + ` ESCAPE '\'`
+	}
+	if f.RoleID != "" {
+		inner += ` AND EXISTS (SELECT 1 FROM membership_roles fr WHERE fr.tenant_id = m.tenant_id
+			AND fr.user_id = m.user_id AND fr.role_id = ` + a.add(f.RoleID) + `)`
+	}
+	inner += ` ORDER BY m.user_id LIMIT ` + a.add(f.Limit)
+	return t.memberships(ctx, inner, a)
+}
+
+func (t *tx) ListUserMemberships(ctx context.Context, userID string) ([]*roster.Membership, error) {
+	var a args
+	return t.memberships(ctx, `SELECT m.* FROM memberships m WHERE m.user_id = `+a.add(userID), a)
+}
+
+// memberships runs inner, a query selecting membership rows, and returns them with their users
+// and roles in one round trip, ordered by tenant and user.
+func (t *tx) memberships(ctx context.Context, inner string, a args) ([]*roster.Membership, error) {
+	rows, err := t.query(ctx, `SELECT m.tenant_id, m.user_id, m.created_at, m.updated_at, m.version,
+		`+userColumnsOf("u")+`, `+roleColumnsOf("r")+`
+		FROM (`+inner+`) m
+		JOIN users u ON u.id = m.user_id
+		JOIN membership_roles mr ON mr.tenant_id = m.tenant_id AND mr.user_id = m.user_id
+		JOIN roles r ON r.tenant_id = mr.tenant_id AND r.id = mr.role_id
+		ORDER BY m.tenant_id, m.user_id, r.name`, a...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*roster.Membership
+	for rows.Next() {
+		var m roster.Membership
+		var created, updated int64
+		u, udest, finishUser := userDest()
+		role, rdest, finishRole := roleDest()
+		dest := append([]any{&m.TenantID, &m.UserID, &created, &updated, &m.Version}, udest...)
+		if err := rows.Scan(append(dest, rdest...)...); err != nil {
+			return nil, t.d.translate(err)
+		}
+		if err := finishRole(); err != nil {
+			return nil, err
+		}
+		if n := len(out); n > 0 && out[n-1].TenantID == m.TenantID && out[n-1].UserID == m.UserID {
+			out[n-1].Roles = append(out[n-1].Roles, role)
+			continue
+		}
+		finishUser()
+		m.CreatedAt, m.UpdatedAt, m.User, m.Roles = fromMicros(created), fromMicros(updated), u, []*roster.Role{role}
+		out = append(out, &m)
+	}
+	return out, t.d.translate(rows.Err())
+}
+
+func (t *tx) SetMembershipRoles(ctx context.Context, m *roster.Membership) error {
+	err := t.execOne(ctx, errStale, `UPDATE memberships SET updated_at = $1, version = version + 1
+		WHERE tenant_id = $2 AND user_id = $3 AND version = $4`, micros(m.UpdatedAt), m.TenantID, m.UserID, m.Version)
+	if err != nil {
+		return err
+	}
+	m.Version++
+	if _, err := t.exec(ctx, `DELETE FROM membership_roles WHERE tenant_id = $1 AND user_id = $2`, m.TenantID, m.UserID); err != nil {
+		return err
+	}
+	return t.insertMembershipRoles(ctx, m)
+}
+
+func (t *tx) DeleteMembership(ctx context.Context, tenantID, userID string) error {
+	return t.execOne(ctx, errMemberNotFound, `DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID)
+}
+
+func (t *tx) CountMembersWithRole(ctx context.Context, tenantID, roleID string) (int, error) {
+	var n int
+	err := t.queryRow(ctx, nil, `SELECT COUNT(*) FROM membership_roles WHERE tenant_id = $1 AND role_id = $2`,
+		[]any{tenantID, roleID}, &n)
+	return n, err
+}
+
+func (t *tx) TenantsWhereSoleHolder(ctx context.Context, userID, roleName string) ([]string, error) {
+	rows, err := t.query(ctx, `SELECT mr.tenant_id FROM membership_roles mr
+		JOIN roles r ON r.tenant_id = mr.tenant_id AND r.id = mr.role_id
+		WHERE mr.user_id = $1 AND r.name = $2 AND r.builtin = TRUE
+		AND NOT EXISTS (SELECT 1 FROM membership_roles o
+			WHERE o.tenant_id = mr.tenant_id AND o.role_id = mr.role_id AND o.user_id <> mr.user_id)
+		ORDER BY mr.tenant_id`, userID, roleName)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, t.d.translate(err)
+		}
+		out = append(out, id)
+	}
+	return out, t.d.translate(rows.Err())
+}

@@ -1,0 +1,198 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+var errUserNotFound = roster.Errorf(roster.ENotFound, "User not found.")
+
+const userColumns = `id, username, email, given_name, family_name, locale, password_hash, active,
+	email_verified, instance_admin, created_at, updated_at, last_login_at, version`
+
+func userColumnsOf(alias string) string {
+	cols := strings.Split(userColumns, ",")
+	for i, c := range cols {
+		cols[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
+// userDest returns the scan destinations for userColumns and a function that finishes the user.
+func userDest() (*roster.User, []any, func()) {
+	var u roster.User
+	var created, updated int64
+	var lastLogin sql.NullInt64
+	dest := []any{&u.ID, &u.Username, &u.Email, &u.GivenName, &u.FamilyName, &u.Locale, &u.PasswordHash,
+		&u.Active, &u.EmailVerified, &u.InstanceAdmin, &created, &updated, &lastLogin, &u.Version}
+	return &u, dest, func() {
+		u.CreatedAt, u.UpdatedAt, u.LastLoginAt = fromMicros(created), fromMicros(updated), fromNullMicros(lastLogin)
+	}
+}
+
+// FoldKey is the case-folded form under which usernames and emails are unique.
+func FoldKey(s string) string { return strings.ToLower(s) }
+
+func searchKey(u *roster.User) string {
+	// A space separates the parts: SQLite's LIKE stops at a NUL byte.
+	return FoldKey(strings.Join([]string{u.Username, u.Email, u.GivenName, u.FamilyName}, " "))
+}
+
+func (t *tx) CreateUser(ctx context.Context, u *roster.User) error {
+	res, err := t.exec(ctx, `INSERT INTO users (id, username, username_key, email, email_key, search_key,
+		given_name, family_name, locale, password_hash, active, email_verified, instance_admin,
+		created_at, updated_at, last_login_at, version)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		ON CONFLICT DO NOTHING`,
+		u.ID, u.Username, FoldKey(u.Username), u.Email, FoldKey(u.Email), searchKey(u),
+		u.GivenName, u.FamilyName, u.Locale, u.PasswordHash, u.Active, u.EmailVerified, u.InstanceAdmin,
+		micros(u.CreatedAt), micros(u.UpdatedAt), nullMicros(u.LastLoginAt), u.Version)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return t.userConflict(ctx, u)
+	}
+	return nil
+}
+
+// userConflict explains which of u's unique keys another user already holds.
+func (t *tx) userConflict(ctx context.Context, u *roster.User) error {
+	rows, err := t.query(ctx, `SELECT email_key = $1, username_key = $2 FROM users
+		WHERE (email_key = $1 OR username_key = $2) AND id <> $3`, FoldKey(u.Email), FoldKey(u.Username), u.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var fields []roster.FieldError
+	for rows.Next() {
+		var email, username bool
+		if err := rows.Scan(&email, &username); err != nil {
+			return t.d.translate(err)
+		}
+		if email {
+			fields = append(fields, roster.FieldError{Pointer: "/email", Detail: "is already used by another user"})
+		}
+		if username {
+			fields = append(fields, roster.FieldError{Pointer: "/username", Detail: "is already used by another user"})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return t.d.translate(err)
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	return &roster.Error{Code: roster.EConflict, Message: "A user with this " +
+		strings.TrimPrefix(fields[0].Pointer, "/") + " already exists.", Fields: fields}
+}
+
+func (t *tx) FindUserByID(ctx context.Context, id string) (*roster.User, error) {
+	u, dest, finish := userDest()
+	if err := t.queryRow(ctx, errUserNotFound, `SELECT `+userColumns+` FROM users WHERE id = $1`, []any{id}, dest...); err != nil {
+		return nil, err
+	}
+	finish()
+	return u, nil
+}
+
+func (t *tx) FindUserByLogin(ctx context.Context, login string) (*roster.User, error) {
+	column := "username_key"
+	if strings.Contains(login, "@") {
+		column = "email_key"
+	}
+	u, dest, finish := userDest()
+	if err := t.queryRow(ctx, errUserNotFound, `SELECT `+userColumns+` FROM users WHERE `+column+` = $1`,
+		[]any{FoldKey(login)}, dest...); err != nil {
+		return nil, err
+	}
+	finish()
+	return u, nil
+}
+
+func (t *tx) ListUsers(ctx context.Context, f roster.UserFilter) ([]*roster.User, error) {
+	var a args
+	q := `SELECT ` + userColumns + ` FROM users WHERE id > ` + a.add(f.After)
+	if f.EmailPrefix != "" {
+		q += ` AND email_key LIKE ` + a.add(likePrefix(FoldKey(f.EmailPrefix))) + ` ESCAPE '\'`
+	}
+	if f.UsernamePrefix != "" {
+		q += ` AND username_key LIKE ` + a.add(likePrefix(FoldKey(f.UsernamePrefix))) + ` ESCAPE '\'`
+	}
+	if f.Query != "" {
+		q += ` AND search_key LIKE ` + a.add(likeContains(FoldKey(f.Query))) + ` ESCAPE '\'`
+	}
+	if f.Active != nil {
+		q += ` AND active = ` + a.add(*f.Active)
+	}
+	q += ` ORDER BY id LIMIT ` + a.add(f.Limit)
+	rows, err := t.query(ctx, q, a...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*roster.User
+	for rows.Next() {
+		u, dest, finish := userDest()
+		if err := rows.Scan(dest...); err != nil {
+			return nil, t.d.translate(err)
+		}
+		finish()
+		out = append(out, u)
+	}
+	return out, t.d.translate(rows.Err())
+}
+
+func (t *tx) UpdateUser(ctx context.Context, u *roster.User) error {
+	if err := t.userConflict(ctx, u); err != nil {
+		return err
+	}
+	err := t.execOne(ctx, errStale, `UPDATE users SET username = $1, username_key = $2, email = $3,
+		email_key = $4, search_key = $5, given_name = $6, family_name = $7, locale = $8, password_hash = $9,
+		active = $10, email_verified = $11, instance_admin = $12, updated_at = $13, last_login_at = $14,
+		version = version + 1
+		WHERE id = $15 AND version = $16`,
+		u.Username, FoldKey(u.Username), u.Email, FoldKey(u.Email), searchKey(u), u.GivenName, u.FamilyName,
+		u.Locale, u.PasswordHash, u.Active, u.EmailVerified, u.InstanceAdmin, micros(u.UpdatedAt),
+		nullMicros(u.LastLoginAt), u.ID, u.Version)
+	if err != nil {
+		return err
+	}
+	u.Version++
+	return nil
+}
+
+func (t *tx) DeleteUser(ctx context.Context, id string) error {
+	return t.execOne(ctx, errUserNotFound, `DELETE FROM users WHERE id = $1`, id)
+}
+
+func (t *tx) CountInstanceAdmins(ctx context.Context) (int, error) {
+	var n int
+	err := t.queryRow(ctx, nil, `SELECT COUNT(*) FROM users WHERE instance_admin = TRUE AND active = TRUE`, nil, &n)
+	return n, err
+}
+
+func (t *tx) ClaimBootstrap(ctx context.Context) (bool, error) {
+	res, err := t.exec(ctx, `UPDATE instance SET bootstrapped = TRUE WHERE id = 1 AND bootstrapped = FALSE`)
+	if err != nil {
+		return false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return false, err
+	}
+	var users int
+	if err := t.queryRow(ctx, nil, `SELECT COUNT(*) FROM (SELECT 1 FROM users LIMIT 1) AS any_user`, nil, &users); err != nil {
+		return false, fmt.Errorf("count users: %w", err)
+	}
+	return users == 0, nil
+}
+
+func (t *tx) RecordLogin(ctx context.Context, id string, at time.Time) error {
+	return t.execOne(ctx, errUserNotFound, `UPDATE users SET last_login_at = $1, version = version + 1 WHERE id = $2`,
+		micros(at), id)
+}

@@ -1,0 +1,68 @@
+// Package token makes and checks bearer secrets. A secret is a type prefix, 256 random bits in
+// base62, and a CRC-32 checksum of both in base62: scanners can recognise a leaked secret by its
+// prefix, and a mistyped one is refused before any database read. Only a secret's SHA-256 is
+// stored.
+package token
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"hash/crc32"
+	"math/big"
+	"strings"
+)
+
+// Prefixes of the kinds of secret Roster issues.
+const (
+	PrefixSession = "rss_"
+)
+
+const (
+	alphabet    = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	randomBytes = 32
+	randomLen   = 43 // base62 digits that hold 256 bits
+	checksumLen = 6  // base62 digits that hold 32 bits
+)
+
+// New returns a fresh secret with the given prefix and its storage hash.
+func New(prefix string) (secret, hash string) {
+	b := make([]byte, randomBytes)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	body := prefix + base62(new(big.Int).SetBytes(b), randomLen)
+	secret = body + base62(big.NewInt(int64(crc32.ChecksumIEEE([]byte(body)))), checksumLen)
+	return secret, Hash(secret)
+}
+
+// Valid reports whether s is well-formed with the given prefix and its checksum matches.
+func Valid(prefix, s string) bool {
+	if len(s) != len(prefix)+randomLen+checksumLen || !strings.HasPrefix(s, prefix) {
+		return false
+	}
+	for i := len(prefix); i < len(s); i++ {
+		if strings.IndexByte(alphabet, s[i]) < 0 {
+			return false
+		}
+	}
+	body, sum := s[:len(s)-checksumLen], s[len(s)-checksumLen:]
+	return base62(big.NewInt(int64(crc32.ChecksumIEEE([]byte(body)))), checksumLen) == sum
+}
+
+// Hash returns the hex SHA-256 under which a secret is stored and looked up.
+func Hash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// base62 renders n in exactly width base62 digits, zero-padded on the left.
+func base62(n *big.Int, width int) string {
+	out := make([]byte, width)
+	base := big.NewInt(62)
+	mod := new(big.Int)
+	n = new(big.Int).Set(n)
+	for i := width - 1; i >= 0; i-- {
+		n.DivMod(n, base, mod)
+		out[i] = alphabet[mod.Int64()]
+	}
+	return string(out)
+}

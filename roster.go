@@ -1,0 +1,213 @@
+// Package roster holds Roster's domain: the types every layer shares, the error codes, and the
+// interface between the service layer and storage. It imports no SQL and no HTTP.
+package roster
+
+import (
+	"context"
+	"time"
+)
+
+// Tenant is an isolated organisation that users join through memberships.
+type Tenant struct {
+	ID        string
+	Slug      string
+	Name      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int64
+}
+
+// User is one global identity. Usernames and emails are unique case-insensitively.
+type User struct {
+	ID            string
+	Username      string
+	Email         string
+	GivenName     string
+	FamilyName    string
+	Locale        string
+	PasswordHash  string // PHC string; empty when the user has no password
+	Active        bool
+	EmailVerified bool
+	InstanceAdmin bool
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	LastLoginAt   *time.Time
+	Version       int64
+}
+
+// Built-in role names, present in every tenant and never deletable.
+const (
+	RoleAdmin  = "admin"
+	RoleUser   = "user"
+	RoleViewer = "viewer"
+)
+
+// Role is a named set of permissions inside one tenant.
+type Role struct {
+	ID          string
+	TenantID    string
+	Name        string
+	Description string
+	Permissions []string
+	Builtin     bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Version     int64
+}
+
+// Membership is a user in a tenant with one or more roles.
+type Membership struct {
+	TenantID  string
+	UserID    string
+	Roles     []*Role // sorted by name
+	User      *User   // filled by list and find calls
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int64
+}
+
+// Session is what a password login returns. The bearer secret itself is never stored.
+type Session struct {
+	ID         string
+	UserID     string
+	TokenHash  string // hex SHA-256 of the secret
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	ClientAddr string
+	UserAgent  string
+}
+
+// Principal is the authenticated caller of a request.
+type Principal struct {
+	User    *User
+	Session *Session
+}
+
+type principalKey struct{}
+
+// NewContextWithPrincipal returns a copy of ctx carrying p.
+func NewContextWithPrincipal(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFromContext returns the caller stored in ctx, or nil for an anonymous one.
+func PrincipalFromContext(ctx context.Context) *Principal {
+	p, _ := ctx.Value(principalKey{}).(*Principal)
+	return p
+}
+
+// Page asks for one page of a keyset-ordered list: rows after the key After, at most Limit.
+type Page struct {
+	After string
+	Limit int
+}
+
+// UserFilter selects users. Prefix and substring matches are case-insensitive.
+type UserFilter struct {
+	Page
+	EmailPrefix    string
+	UsernamePrefix string
+	Query          string // substring of email, username, given or family name
+	Active         *bool
+}
+
+// TenantFilter selects tenants; MemberUserID, when set, keeps only that user's tenants.
+type TenantFilter struct {
+	Page
+	MemberUserID string
+}
+
+// MemberFilter selects the members of one tenant.
+type MemberFilter struct {
+	Page
+	TenantID    string
+	RoleID      string
+	EmailPrefix string
+	Query       string
+}
+
+// Store opens transactions on the database. Read transactions may run on a replica or reader
+// pool; write transactions are serialized where the database needs it.
+type Store interface {
+	Read(ctx context.Context, fn func(Tx) error) error
+	Write(ctx context.Context, fn func(Tx) error) error
+}
+
+// Tx is the set of storage operations available inside one transaction. Lookups that find
+// nothing return ENotFound; unique violations return EConflict; an update whose expected
+// version no longer matches returns EPreconditionFailed.
+type Tx interface {
+	TenantTx
+	UserTx
+	RoleTx
+	MembershipTx
+	SessionTx
+}
+
+// TenantTx stores tenants.
+type TenantTx interface {
+	CreateTenant(ctx context.Context, t *Tenant) error
+	// FindTenant looks a tenant up by id or by slug.
+	FindTenant(ctx context.Context, ref string) (*Tenant, error)
+	ListTenants(ctx context.Context, f TenantFilter) ([]*Tenant, error)
+	UpdateTenant(ctx context.Context, t *Tenant) error
+	DeleteTenant(ctx context.Context, id string) error
+	// LockTenant serializes concurrent writers to one tenant's memberships until the
+	// transaction ends.
+	LockTenant(ctx context.Context, id string) error
+}
+
+// UserTx stores users.
+type UserTx interface {
+	CreateUser(ctx context.Context, u *User) error
+	FindUserByID(ctx context.Context, id string) (*User, error)
+	// FindUserByLogin looks a user up by email when login contains "@", else by username.
+	FindUserByLogin(ctx context.Context, login string) (*User, error)
+	ListUsers(ctx context.Context, f UserFilter) ([]*User, error)
+	UpdateUser(ctx context.Context, u *User) error
+	DeleteUser(ctx context.Context, id string) error
+	// RecordLogin sets the user's last login time and increments its version.
+	RecordLogin(ctx context.Context, id string, at time.Time) error
+	CountInstanceAdmins(ctx context.Context) (int, error)
+	// ClaimBootstrap marks the instance as bootstrapped and reports whether this call did so
+	// while no user existed.
+	ClaimBootstrap(ctx context.Context) (bool, error)
+}
+
+// RoleTx stores roles.
+type RoleTx interface {
+	CreateRole(ctx context.Context, r *Role) error
+	// FindRole looks a role of the tenant up by id or by name.
+	FindRole(ctx context.Context, tenantID, ref string) (*Role, error)
+	ListRoles(ctx context.Context, tenantID string, p Page) ([]*Role, error)
+	UpdateRole(ctx context.Context, r *Role) error
+	DeleteRole(ctx context.Context, tenantID, id string) error
+}
+
+// MembershipTx stores memberships and their roles.
+type MembershipTx interface {
+	CreateMembership(ctx context.Context, m *Membership) error
+	FindMembership(ctx context.Context, tenantID, userID string) (*Membership, error)
+	ListMemberships(ctx context.Context, f MemberFilter) ([]*Membership, error)
+	// ListUserMemberships returns every membership of one user, with roles, ordered by tenant.
+	ListUserMemberships(ctx context.Context, userID string) ([]*Membership, error)
+	// SetMembershipRoles replaces the roles of a membership whose version is m.Version and
+	// increments it.
+	SetMembershipRoles(ctx context.Context, m *Membership) error
+	DeleteMembership(ctx context.Context, tenantID, userID string) error
+	// CountMembersWithRole counts the tenant's members holding the role.
+	CountMembersWithRole(ctx context.Context, tenantID, roleID string) (int, error)
+	// TenantsWhereSoleHolder lists the tenants in which the user is the only holder of the
+	// built-in role named roleName.
+	TenantsWhereSoleHolder(ctx context.Context, userID, roleName string) ([]string, error)
+}
+
+// SessionTx stores login sessions.
+type SessionTx interface {
+	CreateSession(ctx context.Context, s *Session) error
+	// FindSessionByTokenHash returns an unexpired session and its user.
+	FindSessionByTokenHash(ctx context.Context, hash string, now time.Time) (*Session, *User, error)
+	DeleteSession(ctx context.Context, id string) error
+	// DeleteUserSessions ends every session of the user except keepID (which may be empty).
+	DeleteUserSessions(ctx context.Context, userID, keepID string) error
+}
