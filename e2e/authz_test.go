@@ -10,10 +10,10 @@ import (
 // matrix is the cast of the authorization matrix: one principal per kind of caller, in a
 // world with tenants acme and doomed (same memberships) and globex.
 type matrix struct {
-	e                                           *env
+	e                                          *env
 	root, tadmin, tuser, tviewer, oadmin, anon principal
-	target                                      string // a viewer of acme
-	seq                                         atomic.Int64
+	target                                     string // a viewer of acme
+	seq                                        atomic.Int64
 }
 
 func newMatrix(t *testing.T) *matrix {
@@ -94,7 +94,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 		{"list members", "GET", func() string { return "/v1/tenants/acme/members" }, nil, want{unauth, ok, forbid, forbid, hidden, ok}},
 		{"add member", "POST", func() string { return "/v1/tenants/acme/members" },
-			func() any { return map[string]any{"user_id": m.e.createUser(m.root, m.fresh("add")+"@example.com"), "roles": []string{"viewer"}} },
+			func() any {
+				return map[string]any{"user_id": m.e.createUser(m.root, m.fresh("add")+"@example.com"), "roles": []string{"viewer"}}
+			},
 			want{unauth, created, forbid, forbid, hidden, created}},
 		{"bulk set roles", "PATCH", func() string { return "/v1/tenants/acme/members" },
 			func() any { return []map[string]any{{"user_id": m.target, "roles": []string{"viewer"}}} }, want{unauth, ok, forbid, forbid, hidden, ok}},
