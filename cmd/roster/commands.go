@@ -63,13 +63,14 @@ func newRootCommand() *cobra.Command {
 	return root
 }
 
-// applyEnv sets every flag not given on the command line from its ROSTER_* variable.
+// applyEnv sets every flag not given on the command line from its ROSTER_* variable; an
+// empty variable counts as unset.
 func applyEnv(fs *pflag.FlagSet) error {
 	var errs []error
 	fs.VisitAll(func(f *pflag.Flag) {
 		name := "ROSTER_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		v, ok := os.LookupEnv(name)
-		if !ok || f.Changed {
+		v := os.Getenv(name)
+		if v == "" || f.Changed {
 			return
 		}
 		if err := f.Value.Set(v); err != nil {
@@ -163,7 +164,7 @@ func newUserCreateCommand() *cobra.Command {
 	var in service.CreateUserInput
 	var logs logOptions
 	cmd := &cobra.Command{
-		Use:   "user create --email EMAIL [--username NAME] [--instance-admin] < password",
+		Use:   "create --email EMAIL [--username NAME] [--instance-admin] < password",
 		Short: "Create a user, reading its password from standard input",
 		Long: "Create a user directly in the database, for recovery and scripting. The password is\n" +
 			"read from standard input (one line); at a terminal it is asked for without echo.",
@@ -186,7 +187,7 @@ func newUserCreateCommand() *cobra.Command {
 			svc := service.New(d, password.NewHasher(password.DefaultParams), service.DefaultConfig(), log)
 			u, err := svc.CreateUserUnchecked(cmd.Context(), in)
 			if err != nil {
-				return describe(err)
+				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "created user %s (%s)\n", u.ID, u.Email)
 			return nil
@@ -219,16 +220,17 @@ func readPassword(cmd *cobra.Command) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
-// describe renders a service error with its per-field details for a terminal.
-func describe(err error) error {
+// describe renders an error for a terminal: a service error as its message and per-field
+// details, anything else as it is.
+func describe(err error) string {
 	var e *roster.Error
-	if !errors.As(err, &e) || len(e.Fields) == 0 {
-		return err
+	if !errors.As(err, &e) || e.Code == roster.EInternal {
+		return err.Error()
 	}
 	var b strings.Builder
 	b.WriteString(e.Message)
 	for _, f := range e.Fields {
-		fmt.Fprintf(&b, "\n  %s: %s", strings.TrimPrefix(f.Pointer, "/"), f.Detail)
+		fmt.Fprintf(&b, "\n  --%s: %s", strings.ReplaceAll(strings.TrimPrefix(f.Pointer, "/"), "_", "-"), f.Detail)
 	}
-	return errors.New(b.String())
+	return b.String()
 }

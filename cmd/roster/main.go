@@ -13,7 +13,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := newRootCommand().ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "roster:", err)
+		fmt.Fprintln(os.Stderr, "roster:", describe(err))
 		os.Exit(1)
 	}
 }

@@ -130,6 +130,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	if err := s.http.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	s.log.Info("stopped: every in-flight request finished")
 	return nil
 }
 

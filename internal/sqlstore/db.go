@@ -39,9 +39,9 @@ type DB struct {
 func ParseDSN(dsn string) (path string, err error) {
 	switch {
 	case dsn == "":
-		return "", roster.Errorf(roster.EInvalid, "database: empty --db value")
+		return "", errors.New("--db: empty; give a SQLite file path such as roster.db")
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return "", roster.Errorf(roster.EInvalid, "database: PostgreSQL is not supported yet; use a SQLite file path")
+		return "", errors.New("--db: PostgreSQL is not supported yet; use a SQLite file path such as roster.db")
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path = strings.TrimPrefix(dsn, "sqlite:")
 	case strings.HasPrefix(dsn, "file:"):
@@ -50,7 +50,7 @@ func ParseDSN(dsn string) (path string, err error) {
 		path = dsn
 	}
 	if path == "" {
-		return "", roster.Errorf(roster.EInvalid, "database: %q names no file", dsn)
+		return "", fmt.Errorf("--db: %q names no file", dsn)
 	}
 	return path, nil
 }

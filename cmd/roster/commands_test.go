@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/password"
+	"github.com/rosterhq/roster/internal/server"
+	"github.com/rosterhq/roster/internal/service"
+)
+
+func run(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	cmd := newRootCommand()
+	var out bytes.Buffer
+	cmd.SetArgs(args)
+	cmd.SetIn(strings.NewReader(stdin))
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	err := cmd.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+// A user created on the command line, password from stdin, can log in through the service.
+func TestUserCreate(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "cli.db")
+	out, err := run(t, "a long cli password\n", "user", "create", "--db", db, "--email", "ops@example.com", "--instance-admin", "--log-level", "warn")
+	if err != nil {
+		t.Fatalf("user create: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "created user usr_") {
+		t.Errorf("output %q", out)
+	}
+	d, err := server.OpenDB(context.Background(), db, discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	svc := service.New(d, password.NewHasher(password.DefaultParams), service.DefaultConfig(), discard())
+	res, err := svc.Login(context.Background(), "ops@example.com", "a long cli password", service.ClientInfo{})
+	if err != nil {
+		t.Fatalf("login with the CLI-made user: %v", err)
+	}
+	if !res.User.InstanceAdmin {
+		t.Error("--instance-admin was not applied")
+	}
+	// Bootstrap is closed once a user exists.
+	_, err = svc.Bootstrap(context.Background(), service.BootstrapInput{Email: "x@example.com", Password: "another password"}, service.ClientInfo{})
+	if roster.ErrorCodeOf(err) != roster.EConflict {
+		t.Errorf("bootstrap after a CLI user: %v, want conflict", err)
+	}
+
+	if _, err := run(t, "short\n", "user", "create", "--db", db, "--email", "x@example.com"); err == nil ||
+		!strings.Contains(describe(err), "--password: must be 8 to 1024 bytes long") {
+		t.Errorf("short password: %v", err)
+	}
+}
+
+func TestServeRefusesBadConfiguration(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"serve", "--db", "postgres://u:secret@localhost/db"}, nil, "PostgreSQL is not supported yet"},
+		{[]string{"serve"}, map[string]string{"ROSTER_DB": "postgresql://localhost/db"}, "PostgreSQL is not supported yet"},
+		{[]string{"serve", "--log-level", "loud"}, nil, `--log-level "loud"`},
+		{[]string{"serve", "--addr", "nonsense"}, nil, `addr "nonsense"`},
+		{[]string{"serve"}, map[string]string{"ROSTER_SESSION_TTL": "forever"}, "ROSTER_SESSION_TTL"},
+	} {
+		for k, v := range c.env {
+			t.Setenv(k, v)
+		}
+		_, err := run(t, "", c.args...)
+		if err == nil || !strings.Contains(describe(err), c.want) {
+			t.Errorf("%v %v: error %v, want one containing %q", c.args, c.env, err, c.want)
+		}
+		if err != nil && strings.Contains(describe(err), "secret") {
+			t.Errorf("the DSN's password reached the error: %v", err)
+		}
+		for k := range c.env {
+			t.Setenv(k, "")
+		}
+	}
+}
+
+func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

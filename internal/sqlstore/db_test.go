@@ -1,0 +1,127 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+func openTest(t *testing.T, path string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// Both pools run with the settings durability and integrity rest on.
+func TestPragmas(t *testing.T) {
+	db := openTest(t, filepath.Join(t.TempDir(), "r.db"))
+	for _, c := range []struct {
+		pragma string
+		want   string
+	}{{"journal_mode", "wal"}, {"synchronous", "2"}, {"foreign_keys", "1"}, {"busy_timeout", "10000"}} {
+		for name, pool := range map[string]*sql.DB{"writer": db.writer, "reader": db.reader} {
+			var got string
+			if err := pool.QueryRow("PRAGMA " + c.pragma).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != c.want {
+				t.Errorf("%s: PRAGMA %s = %s, want %s", name, c.pragma, got, c.want)
+			}
+		}
+	}
+	pending, err := db.Pending(context.Background())
+	if err != nil || pending != 0 {
+		t.Errorf("Pending = %d, %v after Migrate", pending, err)
+	}
+}
+
+// Two independent handles on one file (the server and the command line, say) write at once
+// without "database is locked": writers queue on BEGIN IMMEDIATE and the busy timeout.
+func TestConcurrentWritersFromTwoHandles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.db")
+	a, b := openTest(t, path), openTest(t, path)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 400)
+	for w := range 8 {
+		db := a
+		if w%2 == 1 {
+			db = b
+		}
+		wg.Go(func() {
+			for i := range 50 {
+				err := db.Write(ctx, func(tx roster.Tx) error {
+					now := time.Now()
+					return tx.CreateTenant(ctx, &roster.Tenant{ID: roster.NewID(roster.PrefixTenant),
+						Slug: fmt.Sprintf("w%d-%d", w, i), Name: "x", CreatedAt: now, UpdatedAt: now, Version: 1})
+				})
+				if err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("write failed: %v", err)
+	}
+	var n int
+	if err := a.Read(ctx, func(tx roster.Tx) error {
+		ts, err := tx.ListTenants(ctx, roster.TenantFilter{Page: roster.Page{Limit: 1000}})
+		n = len(ts)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n != 400 {
+		t.Errorf("%d tenants stored, want 400", n)
+	}
+}
+
+// A write that fails or panics leaves nothing behind.
+func TestWriteRollsBack(t *testing.T) {
+	db := openTest(t, filepath.Join(t.TempDir(), "r.db"))
+	ctx := context.Background()
+	tenant := func(slug string) *roster.Tenant {
+		now := time.Now()
+		return &roster.Tenant{ID: roster.NewID(roster.PrefixTenant), Slug: slug, Name: slug, CreatedAt: now, UpdatedAt: now, Version: 1}
+	}
+	err := db.Write(ctx, func(tx roster.Tx) error {
+		if err := tx.CreateTenant(ctx, tenant("one")); err != nil {
+			return err
+		}
+		return tx.CreateTenant(ctx, tenant("one")) // conflict
+	})
+	if roster.ErrorCodeOf(err) != roster.EConflict {
+		t.Fatalf("err = %v, want a conflict", err)
+	}
+	func() {
+		defer func() { _ = recover() }()
+		_ = db.Write(ctx, func(tx roster.Tx) error {
+			_ = tx.CreateTenant(ctx, tenant("two"))
+			panic("boom")
+		})
+	}()
+	for _, slug := range []string{"one", "two"} {
+		err := db.Read(ctx, func(tx roster.Tx) error { _, err := tx.FindTenant(ctx, slug); return err })
+		if roster.ErrorCodeOf(err) != roster.ENotFound {
+			t.Errorf("tenant %s after rollback: %v, want not found", slug, err)
+		}
+	}
+}
