@@ -2,9 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
