@@ -122,11 +122,8 @@ func (s *Service) AddMember(ctx context.Context, tenantRef, userID string, roleR
 	}
 	var m *roster.Membership
 	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		g, err := tenantGrant(ctx, tx, tenantRef)
+		g, err := grantFor(ctx, tx, tenantRef, PermMembersWrite)
 		if err != nil {
-			return err
-		}
-		if err := g.require(PermMembersWrite); err != nil {
 			return err
 		}
 		if _, err := tx.FindUserByID(ctx, userID); roster.ErrorCodeOf(err) == roster.ENotFound {
@@ -185,11 +182,8 @@ func (s *Service) ListMembers(ctx context.Context, tenantRef string, q MemberQue
 	}
 	var ms []*roster.Membership
 	err := s.store.Read(ctx, func(tx roster.Tx) error {
-		g, err := tenantGrant(ctx, tx, tenantRef)
+		g, err := grantFor(ctx, tx, tenantRef, PermMembersRead)
 		if err != nil {
-			return err
-		}
-		if err := g.require(PermMembersRead); err != nil {
 			return err
 		}
 		f.TenantID = g.tenant.ID
@@ -219,11 +213,8 @@ func (s *Service) ListMembers(ctx context.Context, tenantRef string, q MemberQue
 func (s *Service) SetMemberRoles(ctx context.Context, tenantRef, userID string, roleRefs []string, ifMatch *int64) (*roster.Membership, error) {
 	var m *roster.Membership
 	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		g, err := tenantGrant(ctx, tx, tenantRef)
+		g, err := grantFor(ctx, tx, tenantRef, PermMembersWrite)
 		if err != nil {
-			return err
-		}
-		if err := g.require(PermMembersWrite); err != nil {
 			return err
 		}
 		if err := tx.LockTenant(ctx, g.tenant.ID); err != nil {
@@ -338,11 +329,8 @@ func (s *Service) BulkSetMemberRoles(ctx context.Context, tenantRef string, item
 	}
 	var out []*roster.Membership
 	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		g, err := tenantGrant(ctx, tx, tenantRef)
+		g, err := grantFor(ctx, tx, tenantRef, PermMembersWrite)
 		if err != nil {
-			return err
-		}
-		if err := g.require(PermMembersWrite); err != nil {
 			return err
 		}
 		if err := tx.LockTenant(ctx, g.tenant.ID); err != nil {

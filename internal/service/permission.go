@@ -115,6 +115,18 @@ func tenantGrant(ctx context.Context, tx roster.Tx, ref string) (*grant, error) 
 	return g, nil
 }
 
+// grantFor is tenantGrant followed by a check that the caller holds perm there.
+func grantFor(ctx context.Context, tx roster.Tx, ref, perm string) (*grant, error) {
+	g, err := tenantGrant(ctx, tx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.require(perm); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
 // permissionsOf returns the sorted union of the roles' permissions.
 func permissionsOf(roles []*roster.Role) []string {
 	var out []string

@@ -39,11 +39,8 @@ func (s *Service) CreateRole(ctx context.Context, tenantRef string, in RoleInput
 	}
 	var r *roster.Role
 	err = s.store.Write(ctx, func(tx roster.Tx) error {
-		g, err := tenantGrant(ctx, tx, tenantRef)
+		g, err := grantFor(ctx, tx, tenantRef, PermRolesWrite)
 		if err != nil {
-			return err
-		}
-		if err := g.require(PermRolesWrite); err != nil {
 			return err
 		}
 		t := now()
@@ -67,11 +64,8 @@ func (s *Service) CreateRole(ctx context.Context, tenantRef string, in RoleInput
 func (s *Service) GetRole(ctx context.Context, tenantRef, roleRef string) (*roster.Role, error) {
 	var r *roster.Role
 	err := s.store.Read(ctx, func(tx roster.Tx) error {
-		g, err := tenantGrant(ctx, tx, tenantRef)
+		g, err := grantFor(ctx, tx, tenantRef, PermRolesRead)
 		if err != nil {
-			return err
-		}
-		if err := g.require(PermRolesRead); err != nil {
 			return err
 		}
 		r, err = tx.FindRole(ctx, g.tenant.ID, roleRef)
@@ -89,11 +83,8 @@ func (s *Service) ListRoles(ctx context.Context, tenantRef string, o ListOptions
 	}
 	var roles []*roster.Role
 	err := s.store.Read(ctx, func(tx roster.Tx) error {
-		g, err := tenantGrant(ctx, tx, tenantRef)
+		g, err := grantFor(ctx, tx, tenantRef, PermRolesRead)
 		if err != nil {
-			return err
-		}
-		if err := g.require(PermRolesRead); err != nil {
 			return err
 		}
 		roles, err = tx.ListRoles(ctx, g.tenant.ID, page)
@@ -119,11 +110,8 @@ func (s *Service) UpdateRole(ctx context.Context, tenantRef, roleRef string, in 
 	}
 	var r *roster.Role
 	err = s.store.Write(ctx, func(tx roster.Tx) error {
-		g, err := tenantGrant(ctx, tx, tenantRef)
+		g, err := grantFor(ctx, tx, tenantRef, PermRolesWrite)
 		if err != nil {
-			return err
-		}
-		if err := g.require(PermRolesWrite); err != nil {
 			return err
 		}
 		if r, err = tx.FindRole(ctx, g.tenant.ID, roleRef); err != nil {
@@ -159,11 +147,8 @@ func (s *Service) UpdateRole(ctx context.Context, tenantRef, roleRef string, in 
 // DeleteRole deletes a custom role that no member holds.
 func (s *Service) DeleteRole(ctx context.Context, tenantRef, roleRef string, ifMatch *int64) error {
 	return s.store.Write(ctx, func(tx roster.Tx) error {
-		g, err := tenantGrant(ctx, tx, tenantRef)
+		g, err := grantFor(ctx, tx, tenantRef, PermRolesWrite)
 		if err != nil {
-			return err
-		}
-		if err := g.require(PermRolesWrite); err != nil {
 			return err
 		}
 		r, err := tx.FindRole(ctx, g.tenant.ID, roleRef)

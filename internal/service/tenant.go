@@ -57,10 +57,8 @@ func (s *Service) CreateTenant(ctx context.Context, in TenantInput) (*roster.Ten
 func (s *Service) GetTenant(ctx context.Context, ref string) (*roster.Tenant, error) {
 	var g *grant
 	err := s.store.Read(ctx, func(tx roster.Tx) (err error) {
-		if g, err = tenantGrant(ctx, tx, ref); err != nil {
-			return err
-		}
-		return g.require(PermTenantRead)
+		g, err = grantFor(ctx, tx, ref, PermTenantRead)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -109,11 +107,8 @@ func (s *Service) UpdateTenant(ctx context.Context, ref string, in TenantInput) 
 	}
 	var tn *roster.Tenant
 	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		g, err := tenantGrant(ctx, tx, ref)
+		g, err := grantFor(ctx, tx, ref, PermTenantWrite)
 		if err != nil {
-			return err
-		}
-		if err := g.require(PermTenantWrite); err != nil {
 			return err
 		}
 		tn = g.tenant

@@ -238,6 +238,27 @@ func (t *tx) queryRow(ctx context.Context, notFound error, query string, args []
 	return nil
 }
 
+// scanner is what a scan function reads one row from.
+type scanner interface{ Scan(dest ...any) error }
+
+// queryAll runs a query and scans every row with scan.
+func queryAll[T any](ctx context.Context, t *tx, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := t.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, t.d.translate(err)
+		}
+		out = append(out, v)
+	}
+	return out, t.d.translate(rows.Err())
+}
+
 // micros and fromMicros convert between time.Time and the stored BIGINT microseconds.
 func micros(t time.Time) int64 { return t.UnixMicro() }
 

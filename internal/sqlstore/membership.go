@@ -134,23 +134,16 @@ func (t *tx) CountMembersWithRole(ctx context.Context, tenantID, roleID string) 
 }
 
 func (t *tx) TenantsWhereSoleHolder(ctx context.Context, userID, roleName string) ([]string, error) {
-	rows, err := t.query(ctx, `SELECT mr.tenant_id FROM membership_roles mr
+	return queryAll(ctx, t, scanString, `SELECT mr.tenant_id FROM membership_roles mr
 		JOIN roles r ON r.tenant_id = mr.tenant_id AND r.id = mr.role_id
 		WHERE mr.user_id = $1 AND r.name = $2 AND r.builtin = TRUE
 		AND NOT EXISTS (SELECT 1 FROM membership_roles o
 			WHERE o.tenant_id = mr.tenant_id AND o.role_id = mr.role_id AND o.user_id <> mr.user_id)
 		ORDER BY mr.tenant_id`, userID, roleName)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, t.d.translate(err)
-		}
-		out = append(out, id)
-	}
-	return out, t.d.translate(rows.Err())
+}
+
+func scanString(row scanner) (string, error) {
+	var v string
+	err := row.Scan(&v)
+	return v, err
 }

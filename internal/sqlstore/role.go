@@ -33,7 +33,7 @@ func roleDest() (*roster.Role, []any, func() error) {
 	}
 }
 
-func scanRole(row interface{ Scan(...any) error }) (*roster.Role, error) {
+func scanRole(row scanner) (*roster.Role, error) {
 	r, dest, finish := roleDest()
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
@@ -69,40 +69,20 @@ func (t *tx) CreateRole(ctx context.Context, r *roster.Role) error {
 }
 
 func (t *tx) FindRole(ctx context.Context, tenantID, ref string) (*roster.Role, error) {
-	rows, err := t.query(ctx, `SELECT `+roleColumns+` FROM roles WHERE tenant_id = $1 AND (id = $2 OR name = $2)`, tenantID, ref)
+	// An id never has the shape of a slug or role name, so at most one row matches.
+	found, err := queryAll(ctx, t, scanRole, `SELECT `+roleColumns+` FROM roles WHERE tenant_id = $1 AND (id = $2 OR name = $2)`, tenantID, ref)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return nil, t.d.translate(err)
-		}
+	if len(found) == 0 {
 		return nil, errRoleNotFound
 	}
-	r, err := scanRole(rows)
-	if err != nil {
-		return nil, t.d.translate(err)
-	}
-	return r, rows.Close()
+	return found[0], nil
 }
 
 func (t *tx) ListRoles(ctx context.Context, tenantID string, p roster.Page) ([]*roster.Role, error) {
-	rows, err := t.query(ctx, `SELECT `+roleColumns+` FROM roles WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+	return queryAll(ctx, t, scanRole, `SELECT `+roleColumns+` FROM roles WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
 		tenantID, p.After, p.Limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*roster.Role
-	for rows.Next() {
-		r, err := scanRole(rows)
-		if err != nil {
-			return nil, t.d.translate(err)
-		}
-		out = append(out, r)
-	}
-	return out, t.d.translate(rows.Err())
 }
 
 func (t *tx) UpdateRole(ctx context.Context, r *roster.Role) error {

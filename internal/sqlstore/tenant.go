@@ -11,7 +11,7 @@ var errTenantNotFound = roster.Errorf(roster.ENotFound, "Tenant not found.")
 
 const tenantColumns = `id, slug, name, created_at, updated_at, version`
 
-func scanTenant(row interface{ Scan(...any) error }) (*roster.Tenant, error) {
+func scanTenant(row scanner) (*roster.Tenant, error) {
 	var t roster.Tenant
 	var created, updated int64
 	if err := row.Scan(&t.ID, &t.Slug, &t.Name, &created, &updated, &t.Version); err != nil {
@@ -40,22 +40,15 @@ func slugTaken(slug string) error {
 }
 
 func (t *tx) FindTenant(ctx context.Context, ref string) (*roster.Tenant, error) {
-	rows, err := t.query(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE id = $1 OR slug = $1`, ref)
+	// An id never has the shape of a slug or role name, so at most one row matches.
+	found, err := queryAll(ctx, t, scanTenant, `SELECT `+tenantColumns+` FROM tenants WHERE id = $1 OR slug = $1`, ref)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return nil, t.d.translate(err)
-		}
+	if len(found) == 0 {
 		return nil, errTenantNotFound
 	}
-	tn, err := scanTenant(rows)
-	if err != nil {
-		return nil, t.d.translate(err)
-	}
-	return tn, rows.Close()
+	return found[0], nil
 }
 
 func (t *tx) ListTenants(ctx context.Context, f roster.TenantFilter) ([]*roster.Tenant, error) {
@@ -65,20 +58,7 @@ func (t *tx) ListTenants(ctx context.Context, f roster.TenantFilter) ([]*roster.
 		q += ` AND id IN (SELECT tenant_id FROM memberships WHERE user_id = ` + a.add(f.MemberUserID) + `)`
 	}
 	q += ` ORDER BY id LIMIT ` + a.add(f.Limit)
-	rows, err := t.query(ctx, q, a...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*roster.Tenant
-	for rows.Next() {
-		tn, err := scanTenant(rows)
-		if err != nil {
-			return nil, t.d.translate(err)
-		}
-		out = append(out, tn)
-	}
-	return out, t.d.translate(rows.Err())
+	return queryAll(ctx, t, scanTenant, q, a...)
 }
 
 func (t *tx) UpdateTenant(ctx context.Context, tn *roster.Tenant) error {

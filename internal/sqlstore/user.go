@@ -35,6 +35,15 @@ func userDest() (*roster.User, []any, func()) {
 	}
 }
 
+func scanUser(row scanner) (*roster.User, error) {
+	u, dest, finish := userDest()
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	finish()
+	return u, nil
+}
+
 // FoldKey is the case-folded form under which usernames and emails are unique.
 func FoldKey(s string) string { return strings.ToLower(s) }
 
@@ -131,21 +140,7 @@ func (t *tx) ListUsers(ctx context.Context, f roster.UserFilter) ([]*roster.User
 		q += ` AND active = ` + a.add(*f.Active)
 	}
 	q += ` ORDER BY id LIMIT ` + a.add(f.Limit)
-	rows, err := t.query(ctx, q, a...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*roster.User
-	for rows.Next() {
-		u, dest, finish := userDest()
-		if err := rows.Scan(dest...); err != nil {
-			return nil, t.d.translate(err)
-		}
-		finish()
-		out = append(out, u)
-	}
-	return out, t.d.translate(rows.Err())
+	return queryAll(ctx, t, scanUser, q, a...)
 }
 
 func (t *tx) UpdateUser(ctx context.Context, u *roster.User) error {
