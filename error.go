@@ -58,8 +58,12 @@ func Invalid(message string, fields ...FieldError) *Error {
 	return &Error{Code: EInvalid, Message: message, Fields: fields}
 }
 
-// ErrorCodeOf returns the code of the first *Error in err's chain, or EInternal.
+// ErrorCodeOf returns the code of the first *Error in err's chain, EInternal for any other
+// error, and "" for nil.
 func ErrorCodeOf(err error) ErrorCode {
+	if err == nil {
+		return ""
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code

@@ -75,25 +75,7 @@ type Session struct {
 	ExpiresAt  time.Time
 	ClientAddr string
 	UserAgent  string
-}
-
-// Principal is the authenticated caller of a request.
-type Principal struct {
-	User    *User
-	Session *Session
-}
-
-type principalKey struct{}
-
-// NewContextWithPrincipal returns a copy of ctx carrying p.
-func NewContextWithPrincipal(ctx context.Context, p *Principal) context.Context {
-	return context.WithValue(ctx, principalKey{}, p)
-}
-
-// PrincipalFromContext returns the caller stored in ctx, or nil for an anonymous one.
-func PrincipalFromContext(ctx context.Context) *Principal {
-	p, _ := ctx.Value(principalKey{}).(*Principal)
-	return p
+	LastUsedAt *time.Time
 }
 
 // Page asks for one page of a keyset-ordered list: rows after the key After, at most Limit.
@@ -142,6 +124,9 @@ type Tx interface {
 	RoleTx
 	MembershipTx
 	SessionTx
+	TokenTx
+	ServiceAccountTx
+	AuditTx
 }
 
 // TenantTx stores tenants.
@@ -161,12 +146,14 @@ type TenantTx interface {
 type UserTx interface {
 	CreateUser(ctx context.Context, u *User) error
 	FindUserByID(ctx context.Context, id string) (*User, error)
-	// FindUserByLogin looks a user up by email when login contains "@", else by username.
-	FindUserByLogin(ctx context.Context, login string) (*User, error)
+	// FindUserByEmail and FindUserByUsername look a user up case-insensitively.
+	FindUserByEmail(ctx context.Context, email string) (*User, error)
+	FindUserByUsername(ctx context.Context, username string) (*User, error)
 	ListUsers(ctx context.Context, f UserFilter) ([]*User, error)
 	UpdateUser(ctx context.Context, u *User) error
 	DeleteUser(ctx context.Context, id string) error
-	// RecordLogin sets the user's last login time and increments its version.
+	// RecordLogin sets the user's last login time. It leaves the version alone: the version
+	// guards what callers edit, and a login must not make their If-Match fail.
 	RecordLogin(ctx context.Context, id string, at time.Time) error
 	CountInstanceAdmins(ctx context.Context) (int, error)
 	// ClaimBootstrap marks the instance as bootstrapped and reports whether this call did so
@@ -195,10 +182,11 @@ type MembershipTx interface {
 	// increments it.
 	SetMembershipRoles(ctx context.Context, m *Membership) error
 	DeleteMembership(ctx context.Context, tenantID, userID string) error
-	// CountMembersWithRole counts the tenant's members holding the role.
-	CountMembersWithRole(ctx context.Context, tenantID, roleID string) (int, error)
-	// TenantsWhereSoleHolder lists the tenants in which the user is the only holder of the
-	// built-in role named roleName.
+	// CountMembersWithRole counts the tenant's members holding the role; with activeOnly,
+	// only those whose user is active.
+	CountMembersWithRole(ctx context.Context, tenantID, roleID string, activeOnly bool) (int, error)
+	// TenantsWhereSoleHolder lists the tenants in which the user is the only active holder of
+	// the built-in role named roleName.
 	TenantsWhereSoleHolder(ctx context.Context, userID, roleName string) ([]string, error)
 }
 
@@ -210,4 +198,45 @@ type SessionTx interface {
 	DeleteSession(ctx context.Context, id string) error
 	// DeleteUserSessions ends every session of the user except keepID (which may be empty).
 	DeleteUserSessions(ctx context.Context, userID, keepID string) error
+	// DeleteExpiredSessions removes the user's sessions that expired before now.
+	DeleteExpiredSessions(ctx context.Context, userID string, now time.Time) error
+	// ListUserSessions returns the user's unexpired sessions, newest first.
+	ListUserSessions(ctx context.Context, userID string, now time.Time) ([]*Session, error)
+	// TouchSession records that the session was used at the given time.
+	TouchSession(ctx context.Context, id string, at time.Time) error
+}
+
+// TokenTx stores personal API tokens.
+type TokenTx interface {
+	CreateAPIToken(ctx context.Context, t *APIToken) error
+	// FindAPITokenByHash returns an unexpired token and its owner.
+	FindAPITokenByHash(ctx context.Context, hash string, now time.Time) (*APIToken, *User, error)
+	ListAPITokens(ctx context.Context, userID string) ([]*APIToken, error)
+	DeleteAPIToken(ctx context.Context, userID, id string) error
+	DeleteUserAPITokens(ctx context.Context, userID string) error
+	TouchAPIToken(ctx context.Context, id string, at time.Time) error
+}
+
+// ServiceAccountTx stores service accounts, their roles and their keys.
+type ServiceAccountTx interface {
+	CreateServiceAccount(ctx context.Context, sa *ServiceAccount) error
+	FindServiceAccount(ctx context.Context, tenantID, id string) (*ServiceAccount, error)
+	ListServiceAccounts(ctx context.Context, tenantID string, p Page) ([]*ServiceAccount, error)
+	// UpdateServiceAccount stores the name and roles of an account whose version is sa.Version
+	// and increments it.
+	UpdateServiceAccount(ctx context.Context, sa *ServiceAccount) error
+	DeleteServiceAccount(ctx context.Context, tenantID, id string) error
+	CountServiceAccountsWithRole(ctx context.Context, tenantID, roleID string) (int, error)
+	CreateKey(ctx context.Context, k *ServiceAccountKey) error
+	// FindKeyByHash returns an unexpired key and its service account.
+	FindKeyByHash(ctx context.Context, hash string, now time.Time) (*ServiceAccountKey, *ServiceAccount, error)
+	ListKeys(ctx context.Context, tenantID, serviceAccountID string) ([]*ServiceAccountKey, error)
+	DeleteKey(ctx context.Context, tenantID, serviceAccountID, id string) error
+	TouchKey(ctx context.Context, id string, at time.Time) error
+}
+
+// AuditTx stores the audit trail.
+type AuditTx interface {
+	AppendAuditEvent(ctx context.Context, e *AuditEvent) error
+	ListAuditEvents(ctx context.Context, f AuditFilter) ([]*AuditEvent, error)
 }

@@ -13,7 +13,7 @@ func TestBootstrapOnlyOnce(t *testing.T) {
 	admin := e.bootstrap()
 	me := e.must(http.StatusOK, req{method: "GET", path: "/v1/me", token: admin.token}).object(t)
 	user := me["user"].(map[string]any)
-	if user["instance_admin"] != true || user["email"] != "root@example.com" || user["username"] != "root@example.com" {
+	if user["instance_admin"] != true || user["email"] != "root@example.com" || user["username"] != "root" {
 		t.Errorf("bootstrapped user = %v", user)
 	}
 	res := e.must(http.StatusConflict, req{method: "POST", path: "/v1/bootstrap",

@@ -10,10 +10,11 @@ import (
 // matrix is the cast of the authorization matrix: one principal per kind of caller, in a
 // world with tenants acme and doomed (same memberships) and globex.
 type matrix struct {
-	e                                          *env
-	root, tadmin, tuser, tviewer, oadmin, anon principal
-	target                                     string // a viewer of acme
-	seq                                        atomic.Int64
+	e                                              *env
+	root, tadmin, tuser, tviewer, oadmin, sa, anon principal
+	target                                         string // a viewer of acme
+	saID                                           string // the service account behind sa
+	seq                                            atomic.Int64
 }
 
 func newMatrix(t *testing.T) *matrix {
@@ -36,7 +37,16 @@ func newMatrix(t *testing.T) *matrix {
 	e.addMember(m.root, "acme", m.target, "viewer")
 	e.must(http.StatusCreated, req{method: "POST", path: "/v1/tenants/acme/roles", token: m.root.token,
 		body: map[string]any{"name": "billing", "permissions": []string{"invoices:read"}}})
+	m.saID, m.sa.token = e.newServiceAccount(m.root, "acme", "matrix-sa", "admin")
+	m.sa.id = m.saID
 	return m
+}
+
+// freshServiceAccount creates a viewer service account in acme and returns its id.
+func (m *matrix) freshServiceAccount() string {
+	res := m.e.must(http.StatusCreated, req{method: "POST", path: "/v1/tenants/acme/service-accounts", token: m.root.token,
+		body: map[string]any{"name": m.fresh("sa"), "roles": []string{"viewer"}}})
+	return res.object(m.e.t)["id"].(string)
 }
 
 // fresh returns a name no earlier call returned.
@@ -58,13 +68,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 		p    *principal
 	}{
 		{"anonymous", &m.anon}, {"tenant admin", &m.tadmin}, {"user", &m.tuser}, {"viewer", &m.tviewer},
-		{"other tenant's admin", &m.oadmin}, {"instance admin", &m.root}, // last: its successes may be destructive
+		{"other tenant's admin", &m.oadmin}, {"service account", &m.sa},
+		{"instance admin", &m.root}, // last: its successes may be destructive
 	}
-	type want struct{ anon, tadmin, user, viewer, other, root int }
+	type want struct{ anon, tadmin, user, viewer, other, sa, root int }
 	const (
 		ok, created, gone = http.StatusOK, http.StatusCreated, http.StatusNoContent
 		unauth, forbid    = http.StatusUnauthorized, http.StatusForbidden
-		hidden            = http.StatusNotFound
+		hidden, invalid   = http.StatusNotFound, http.StatusBadRequest
 	)
 	cases := []struct {
 		name   string
@@ -73,54 +84,93 @@ func TestAuthorizationMatrix(t *testing.T) {
 		body   func() any
 		want   want
 	}{
-		{"me", "GET", func() string { return "/v1/me" }, nil, want{unauth, ok, ok, ok, ok, ok}},
-		{"list tenants", "GET", func() string { return "/v1/tenants" }, nil, want{unauth, ok, ok, ok, ok, ok}},
+		{"me", "GET", func() string { return "/v1/me" }, nil, want{unauth, ok, ok, ok, ok, forbid, ok}},
+		{"list tenants", "GET", func() string { return "/v1/tenants" }, nil, want{unauth, ok, ok, ok, ok, ok, ok}},
 		{"create tenant", "POST", func() string { return "/v1/tenants" },
-			func() any { return map[string]any{"slug": m.fresh("t"), "name": "T"} }, want{unauth, forbid, forbid, forbid, forbid, created}},
-		{"get tenant", "GET", func() string { return "/v1/tenants/acme" }, nil, want{unauth, ok, ok, ok, hidden, ok}},
+			func() any { return map[string]any{"slug": m.fresh("t"), "name": "T"} }, want{unauth, forbid, forbid, forbid, forbid, forbid, created}},
+		{"get tenant", "GET", func() string { return "/v1/tenants/acme" }, nil, want{unauth, ok, ok, ok, hidden, ok, ok}},
 		{"update tenant", "PATCH", func() string { return "/v1/tenants/acme" },
-			func() any { return map[string]any{"name": "Acme"} }, want{unauth, ok, forbid, forbid, hidden, ok}},
-		{"delete tenant", "DELETE", func() string { return "/v1/tenants/doomed" }, nil, want{unauth, forbid, forbid, forbid, hidden, gone}},
+			func() any { return map[string]any{"name": "Acme"} }, want{unauth, ok, forbid, forbid, hidden, ok, ok}},
+		{"delete tenant", "DELETE", func() string { return "/v1/tenants/doomed" }, nil, want{unauth, forbid, forbid, forbid, hidden, hidden, gone}},
 
-		{"list users", "GET", func() string { return "/v1/users" }, nil, want{unauth, forbid, forbid, forbid, forbid, ok}},
+		{"list users", "GET", func() string { return "/v1/users" }, nil, want{unauth, forbid, forbid, forbid, forbid, forbid, ok}},
 		{"create user", "POST", func() string { return "/v1/users" },
-			func() any { return map[string]any{"email": m.fresh("new") + "@example.com"} }, want{unauth, forbid, forbid, forbid, forbid, created}},
-		{"get user", "GET", func() string { return "/v1/users/" + m.target }, nil, want{unauth, ok, hidden, hidden, hidden, ok}},
+			func() any { return map[string]any{"email": m.fresh("new") + "@example.com"} }, want{unauth, forbid, forbid, forbid, forbid, forbid, created}},
+		{"get user", "GET", func() string { return "/v1/users/" + m.target }, nil, want{unauth, ok, hidden, hidden, hidden, ok, ok}},
 		{"update user", "PATCH", func() string { return "/v1/users/" + m.target },
-			func() any { return map[string]any{"given_name": "T"} }, want{unauth, forbid, hidden, hidden, hidden, ok}},
-		{"delete user", "DELETE", func() string { return "/v1/users/" + m.freshMember() }, nil, want{unauth, forbid, forbid, forbid, forbid, gone}},
+			func() any { return map[string]any{"given_name": "T"} }, want{unauth, forbid, hidden, hidden, hidden, forbid, ok}},
+		{"delete user", "DELETE", func() string { return "/v1/users/" + m.freshMember() }, nil, want{unauth, forbid, forbid, forbid, forbid, forbid, gone}},
 		{"set password", "PUT", func() string { return "/v1/users/" + m.target + "/password" },
-			func() any { return map[string]any{"password": "another long password"} }, want{unauth, forbid, hidden, hidden, hidden, gone}},
+			func() any { return map[string]any{"password": "another long password"} }, want{unauth, forbid, hidden, hidden, hidden, forbid, gone}},
 
-		{"list members", "GET", func() string { return "/v1/tenants/acme/members" }, nil, want{unauth, ok, forbid, forbid, hidden, ok}},
+		{"list members", "GET", func() string { return "/v1/tenants/acme/members" }, nil, want{unauth, ok, forbid, forbid, hidden, ok, ok}},
 		{"add member", "POST", func() string { return "/v1/tenants/acme/members" },
 			func() any {
 				return map[string]any{"user_id": m.e.createUser(m.root, m.fresh("add")+"@example.com"), "roles": []string{"viewer"}}
 			},
-			want{unauth, created, forbid, forbid, hidden, created}},
+			want{unauth, created, forbid, forbid, hidden, created, created}},
 		{"bulk set roles", "PATCH", func() string { return "/v1/tenants/acme/members" },
-			func() any { return []map[string]any{{"user_id": m.target, "roles": []string{"viewer"}}} }, want{unauth, ok, forbid, forbid, hidden, ok}},
-		{"get member", "GET", func() string { return "/v1/tenants/acme/members/" + m.target }, nil, want{unauth, ok, forbid, forbid, hidden, ok}},
+			func() any { return []map[string]any{{"user_id": m.target, "roles": []string{"viewer"}}} }, want{unauth, ok, forbid, forbid, hidden, ok, ok}},
+		{"get member", "GET", func() string { return "/v1/tenants/acme/members/" + m.target }, nil, want{unauth, ok, forbid, forbid, hidden, ok, ok}},
 		{"set member roles", "PUT", func() string { return "/v1/tenants/acme/members/" + m.target },
-			func() any { return map[string]any{"roles": []string{"viewer"}} }, want{unauth, ok, forbid, forbid, hidden, ok}},
+			func() any { return map[string]any{"roles": []string{"viewer"}} }, want{unauth, ok, forbid, forbid, hidden, ok, ok}},
 		{"remove member", "DELETE", func() string { return "/v1/tenants/acme/members/" + m.freshMember() }, nil,
-			want{unauth, gone, forbid, forbid, hidden, gone}},
+			want{unauth, gone, forbid, forbid, hidden, gone, gone}},
 
-		{"list roles", "GET", func() string { return "/v1/tenants/acme/roles" }, nil, want{unauth, ok, forbid, forbid, hidden, ok}},
+		{"list roles", "GET", func() string { return "/v1/tenants/acme/roles" }, nil, want{unauth, ok, forbid, forbid, hidden, ok, ok}},
 		{"create role", "POST", func() string { return "/v1/tenants/acme/roles" },
-			func() any { return map[string]any{"name": m.fresh("role")} }, want{unauth, created, forbid, forbid, hidden, created}},
-		{"get role", "GET", func() string { return "/v1/tenants/acme/roles/billing" }, nil, want{unauth, ok, forbid, forbid, hidden, ok}},
+			func() any { return map[string]any{"name": m.fresh("role")} }, want{unauth, created, forbid, forbid, hidden, created, created}},
+		{"get role", "GET", func() string { return "/v1/tenants/acme/roles/billing" }, nil, want{unauth, ok, forbid, forbid, hidden, ok, ok}},
 		{"update role", "PATCH", func() string { return "/v1/tenants/acme/roles/billing" },
-			func() any { return map[string]any{"description": "d"} }, want{unauth, ok, forbid, forbid, hidden, ok}},
+			func() any { return map[string]any{"description": "d"} }, want{unauth, ok, forbid, forbid, hidden, ok, ok}},
 		{"delete role", "DELETE", func() string {
 			name := m.fresh("gone")
 			m.e.must(http.StatusCreated, req{method: "POST", path: "/v1/tenants/acme/roles", token: m.root.token, body: map[string]any{"name": name}})
 			return "/v1/tenants/acme/roles/" + name
-		}, nil, want{unauth, gone, forbid, forbid, hidden, gone}},
-		{"logout", "POST", func() string { return "/v1/auth/logout" }, nil, want{unauth, 0, 0, 0, 0, 0}},
+		}, nil, want{unauth, gone, forbid, forbid, hidden, gone, gone}},
+
+		{"list own tokens", "GET", func() string { return "/v1/me/tokens" }, nil, want{unauth, ok, ok, ok, ok, forbid, ok}},
+		{"create own token", "POST", func() string { return "/v1/me/tokens" },
+			func() any { return map[string]any{"name": m.fresh("tok")} }, want{unauth, created, created, created, created, forbid, created}},
+		{"revoke own token", "DELETE", func() string { return "/v1/me/tokens/tok_00000000000000000000000000" }, nil,
+			want{unauth, hidden, hidden, hidden, hidden, forbid, hidden}},
+		{"list a user's tokens", "GET", func() string { return "/v1/users/" + m.target + "/tokens" }, nil,
+			want{unauth, hidden, hidden, hidden, hidden, forbid, ok}},
+		{"list own sessions", "GET", func() string { return "/v1/me/sessions" }, nil, want{unauth, ok, ok, ok, ok, forbid, ok}},
+		{"list a user's sessions", "GET", func() string { return "/v1/users/" + m.target + "/sessions" }, nil,
+			want{unauth, hidden, hidden, hidden, hidden, forbid, ok}},
+		{"end a user's sessions", "DELETE", func() string { return "/v1/users/" + m.target + "/sessions" }, nil,
+			want{unauth, hidden, hidden, hidden, hidden, forbid, gone}},
+
+		{"list service accounts", "GET", func() string { return "/v1/tenants/acme/service-accounts" }, nil,
+			want{unauth, ok, forbid, forbid, hidden, ok, ok}},
+		{"create service account", "POST", func() string { return "/v1/tenants/acme/service-accounts" },
+			func() any { return map[string]any{"name": m.fresh("bot"), "roles": []string{"viewer"}} },
+			want{unauth, created, forbid, forbid, hidden, created, created}},
+		{"get service account", "GET", func() string { return "/v1/tenants/acme/service-accounts/" + m.saID }, nil,
+			want{unauth, ok, forbid, forbid, hidden, ok, ok}},
+		{"update service account", "PATCH", func() string { return "/v1/tenants/acme/service-accounts/" + m.saID },
+			func() any { return map[string]any{"name": "matrix bot"} }, want{unauth, ok, forbid, forbid, hidden, ok, ok}},
+		{"delete service account", "DELETE", func() string { return "/v1/tenants/acme/service-accounts/" + m.freshServiceAccount() }, nil,
+			want{unauth, gone, forbid, forbid, hidden, gone, gone}},
+		{"list keys", "GET", func() string { return "/v1/tenants/acme/service-accounts/" + m.saID + "/keys" }, nil,
+			want{unauth, ok, forbid, forbid, hidden, ok, ok}},
+		{"create key", "POST", func() string { return "/v1/tenants/acme/service-accounts/" + m.freshServiceAccount() + "/keys" },
+			func() any { return map[string]any{} }, want{unauth, created, forbid, forbid, hidden, created, created}},
+		{"revoke key", "DELETE", func() string {
+			return "/v1/tenants/acme/service-accounts/" + m.saID + "/keys/key_00000000000000000000000000"
+		}, nil,
+			want{unauth, hidden, forbid, forbid, hidden, hidden, hidden}},
+
+		{"introspect", "POST", func() string { return "/v1/auth/introspect" },
+			func() any { return map[string]any{"token": m.tuser.token} }, want{unauth, forbid, forbid, forbid, forbid, ok, ok}},
+		{"all audit events", "GET", func() string { return "/v1/audit-events" }, nil, want{unauth, forbid, forbid, forbid, forbid, forbid, ok}},
+		{"tenant audit events", "GET", func() string { return "/v1/tenants/acme/audit-events" }, nil,
+			want{unauth, ok, forbid, forbid, hidden, ok, ok}},
+		{"logout", "POST", func() string { return "/v1/auth/logout" }, nil, want{unauth, 0, 0, 0, 0, invalid, 0}},
 	}
 	for _, c := range cases {
-		statuses := []int{c.want.anon, c.want.tadmin, c.want.user, c.want.viewer, c.want.other, c.want.root}
+		statuses := []int{c.want.anon, c.want.tadmin, c.want.user, c.want.viewer, c.want.other, c.want.sa, c.want.root}
 		for i, caller := range callers {
 			if statuses[i] == 0 {
 				continue

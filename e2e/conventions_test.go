@@ -34,6 +34,22 @@ func TestMalformedRequests(t *testing.T) {
 			"type": "about:blank", "title": "Bad Request", "status": 400.0, "code": "invalid",
 			"detail": `The request body repeats the key "slug".`,
 			"errors": []any{map[string]any{"pointer": "/slug", "detail": "appears more than once"}}}},
+		{"duplicate key in another case", req{method: "POST", path: "/v1/users", body: `{"email": "a@example.com", "EMAIL": "b@example.com"}`}, 400, map[string]any{
+			"type": "about:blank", "title": "Bad Request", "status": 400.0, "code": "invalid",
+			"detail": `The request body repeats the key "EMAIL".`,
+			"errors": []any{map[string]any{"pointer": "/EMAIL", "detail": "appears more than once"}}}},
+		{"field in another case", req{method: "POST", path: "/v1/users", body: `{"email": "a@example.com", "Instance_Admin": true}`}, 400, map[string]any{
+			"type": "about:blank", "title": "Bad Request", "status": 400.0, "code": "invalid",
+			"detail": `The request body has an unknown field "Instance_Admin".`,
+			"errors": []any{map[string]any{"pointer": "/Instance_Admin", "detail": "is not a known field"}}}},
+		{"unknown nested field", req{method: "PATCH", path: "/v1/tenants/acme/members", body: `[{"user_id": "x", "roles": ["a"], "role": "b"}]`}, 400, map[string]any{
+			"type": "about:blank", "title": "Bad Request", "status": 400.0, "code": "invalid",
+			"detail": `The request body has an unknown field "0/role".`,
+			"errors": []any{map[string]any{"pointer": "/0/role", "detail": "is not a known field"}}}},
+		{"null", req{method: "POST", path: "/v1/users", body: `{"email": "a@example.com", "given_name": null}`}, 400, map[string]any{
+			"type": "about:blank", "title": "Bad Request", "status": 400.0, "code": "invalid",
+			"detail": "Field /given_name must not be null; leave it out instead.",
+			"errors": []any{map[string]any{"pointer": "/given_name", "detail": "must not be null"}}}},
 		{"wrong type", req{method: "POST", path: "/v1/tenants", body: `{"slug": "x", "name": 7}`}, 400, map[string]any{
 			"type": "about:blank", "title": "Bad Request", "status": 400.0, "code": "invalid",
 			"detail": "Field /name must be a string, not number.",

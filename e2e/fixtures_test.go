@@ -64,6 +64,17 @@ func (e *env) addMember(by principal, tenant, userID string, roles ...string) {
 		body: map[string]any{"user_id": userID, "roles": roles}})
 }
 
+// newServiceAccount creates a service account with roles in tenant and a key for it.
+func (e *env) newServiceAccount(by principal, tenant, name string, roles ...string) (id, key string) {
+	e.t.Helper()
+	res := e.must(http.StatusCreated, req{method: "POST", path: "/v1/tenants/" + tenant + "/service-accounts", token: by.token,
+		body: map[string]any{"name": name, "roles": roles}})
+	id = res.object(e.t)["id"].(string)
+	res = e.must(http.StatusCreated, req{method: "POST", path: "/v1/tenants/" + tenant + "/service-accounts/" + id + "/keys",
+		token: by.token, body: map[string]any{}})
+	return id, res.object(e.t)["key"].(string)
+}
+
 func strs(t *testing.T, v any) []string {
 	t.Helper()
 	list, ok := v.([]any)

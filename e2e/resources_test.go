@@ -292,3 +292,62 @@ func TestBulkRoleSet(t *testing.T) {
 	}
 	e.must(http.StatusBadRequest, req{method: "PATCH", path: "/v1/tenants/acme/members", token: admin.token, body: tooMany})
 }
+
+// If-Match must be exactly one strong entity tag of ours; near misses never match.
+func TestIfMatchIsStrict(t *testing.T) {
+	e := newEnv(t)
+	admin := e.bootstrap()
+	e.createTenant(admin, "acme")
+	for _, tag := range []string{`""1""`, `"+1"`, `"01"`, `W/"1"`, `1`, `"1", "2"`} {
+		e.must(http.StatusPreconditionFailed, req{method: "PATCH", path: "/v1/tenants/acme", token: admin.token,
+			body: map[string]any{"name": "x"}, header: map[string]string{"If-Match": tag}})
+	}
+	e.must(http.StatusOK, req{method: "PATCH", path: "/v1/tenants/acme", token: admin.token,
+		body: map[string]any{"name": "x"}, header: map[string]string{"If-Match": `"1"`}})
+	e.must(http.StatusOK, req{method: "PATCH", path: "/v1/tenants/acme", token: admin.token,
+		body: map[string]any{"name": "y"}, header: map[string]string{"If-Match": `*`}})
+}
+
+// Users change their own names and locale; nothing that would let them probe or squat
+// another person's email, username or a tenant's slug.
+func TestSelfServiceLimits(t *testing.T) {
+	e := newEnv(t)
+	admin := e.bootstrap()
+	e.createTenant(admin, "acme")
+	e.createTenant(admin, "secretcorp")
+	ann := e.newUser(admin, "ann@example.com")
+	e.addMember(admin, "acme", ann.id, "admin")
+
+	res := e.must(http.StatusOK, req{method: "PATCH", path: "/v1/users/" + ann.id, token: ann.token,
+		body: map[string]any{"given_name": "Ann", "family_name": "Lee", "locale": "fr-FR"}})
+	if got := res.object(t); got["given_name"] != "Ann" || got["locale"] != "fr-FR" {
+		t.Errorf("after PATCH: %v", got)
+	}
+	for _, body := range []map[string]any{
+		{"email": "root@example.com"}, {"email": "free@example.com"}, {"username": "root"}, {"active": false}, {"instance_admin": true},
+	} {
+		e.must(http.StatusForbidden, req{method: "PATCH", path: "/v1/users/" + ann.id, token: ann.token, body: body})
+	}
+	// A tenant admin renames the tenant but cannot try slugs.
+	e.must(http.StatusOK, req{method: "PATCH", path: "/v1/tenants/acme", token: ann.token, body: map[string]any{"name": "Acme 2"}})
+	for _, slug := range []string{"secretcorp", "free-slug"} {
+		e.must(http.StatusForbidden, req{method: "PATCH", path: "/v1/tenants/acme", token: ann.token, body: map[string]any{"slug": slug}})
+	}
+}
+
+// Usernames never hold "@" (so a login with "@" is always an email), and a user created
+// without one gets a free one derived from the email.
+func TestDerivedUsernames(t *testing.T) {
+	e := newEnv(t)
+	admin := e.bootstrap()
+	var got []string
+	for _, email := range []string{"sam@example.com", "Sam@other.example", "sam@third.example", "+++@example.com"} {
+		res := e.must(http.StatusCreated, req{method: "POST", path: "/v1/users", token: admin.token, body: map[string]any{"email": email}})
+		got = append(got, res.object(t)["username"].(string))
+	}
+	if diff := cmp.Diff([]string{"sam", "sam2", "sam3", "user"}, got); diff != "" {
+		t.Errorf("usernames (-want +got):\n%s", diff)
+	}
+	e.must(http.StatusBadRequest, req{method: "POST", path: "/v1/users", token: admin.token,
+		body: map[string]any{"email": "x@example.com", "username": "x@example.com"}})
+}

@@ -107,6 +107,7 @@ func newServeCommand() *cobra.Command {
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on (host:port)")
 	fs.StringVar(&cfg.DB, "db", cfg.DB, "database: a SQLite file path or sqlite:PATH")
 	fs.DurationVar(&cfg.SessionTTL, "session-ttl", cfg.SessionTTL, "lifetime of a login session")
+	fs.DurationVar(&cfg.TokenMaxTTL, "token-max-ttl", cfg.TokenMaxTTL, "longest lifetime of an API token or service-account key (0: no limit)")
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", cfg.ShutdownGrace, "time in-flight requests get to finish on shutdown")
 	logs.register(fs)
 	return cmd
@@ -185,7 +186,7 @@ func newUserCreateCommand() *cobra.Command {
 			}
 			defer d.Close()
 			svc := service.New(d, password.NewHasher(password.DefaultParams), service.DefaultConfig(), log)
-			u, err := svc.CreateUserUnchecked(cmd.Context(), in)
+			u, err := svc.CreateUserAsSystem(cmd.Context(), in)
 			if err != nil {
 				return err
 			}

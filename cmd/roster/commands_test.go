@@ -43,7 +43,7 @@ func TestUserCreate(t *testing.T) {
 	}
 	defer d.Close()
 	svc := service.New(d, password.NewHasher(password.DefaultParams), service.DefaultConfig(), discard())
-	res, err := svc.Login(context.Background(), "ops@example.com", "a long cli password", service.ClientInfo{})
+	res, err := svc.Login(context.Background(), "ops@example.com", "a long cli password")
 	if err != nil {
 		t.Fatalf("login with the CLI-made user: %v", err)
 	}
@@ -51,7 +51,7 @@ func TestUserCreate(t *testing.T) {
 		t.Error("--instance-admin was not applied")
 	}
 	// Bootstrap is closed once a user exists.
-	_, err = svc.Bootstrap(context.Background(), service.BootstrapInput{Email: "x@example.com", Password: "another password"}, service.ClientInfo{})
+	_, err = svc.Bootstrap(context.Background(), service.BootstrapInput{Email: "x@example.com", Password: "another password"})
 	if roster.ErrorCodeOf(err) != roster.EConflict {
 		t.Errorf("bootstrap after a CLI user: %v, want conflict", err)
 	}

@@ -76,6 +76,31 @@ func (a *API) routes() {
 	a.authed("GET /v1/tenants/{tenant}/roles/{role}", a.getRole)
 	a.authed("PATCH /v1/tenants/{tenant}/roles/{role}", a.updateRole)
 	a.authed("DELETE /v1/tenants/{tenant}/roles/{role}", a.deleteRole)
+
+	a.authed("GET /v1/me/tokens", a.listMyTokens)
+	a.authed("POST /v1/me/tokens", a.createToken)
+	a.authed("DELETE /v1/me/tokens/{id}", a.revokeMyToken)
+	a.authed("GET /v1/users/{user}/tokens", a.listUserTokens)
+	a.authed("DELETE /v1/users/{user}/tokens/{id}", a.revokeUserToken)
+
+	a.authed("GET /v1/me/sessions", a.listMySessions)
+	a.authed("DELETE /v1/me/sessions/{id}", a.revokeMySession)
+	a.authed("GET /v1/users/{user}/sessions", a.listUserSessions)
+	a.authed("DELETE /v1/users/{user}/sessions", a.revokeAllUserSessions)
+	a.authed("DELETE /v1/users/{user}/sessions/{id}", a.revokeUserSession)
+
+	a.authed("GET /v1/tenants/{tenant}/service-accounts", a.listServiceAccounts)
+	a.authed("POST /v1/tenants/{tenant}/service-accounts", a.createServiceAccount)
+	a.authed("GET /v1/tenants/{tenant}/service-accounts/{sa}", a.getServiceAccount)
+	a.authed("PATCH /v1/tenants/{tenant}/service-accounts/{sa}", a.updateServiceAccount)
+	a.authed("DELETE /v1/tenants/{tenant}/service-accounts/{sa}", a.deleteServiceAccount)
+	a.authed("GET /v1/tenants/{tenant}/service-accounts/{sa}/keys", a.listKeys)
+	a.authed("POST /v1/tenants/{tenant}/service-accounts/{sa}/keys", a.createKey)
+	a.authed("DELETE /v1/tenants/{tenant}/service-accounts/{sa}/keys/{key}", a.revokeKey)
+
+	a.authed("POST /v1/auth/introspect", a.introspect)
+	a.authed("GET /v1/audit-events", a.listAuditEvents)
+	a.authed("GET /v1/tenants/{tenant}/audit-events", a.listTenantAuditEvents)
 }
 
 // public registers a route that needs no credentials.
@@ -139,7 +164,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		id = newRequestID()
 	}
 	w.Header().Set("X-Request-Id", id)
-	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+	r = r.WithContext(roster.NewContextWithRequestInfo(context.WithValue(r.Context(), requestIDKey{}, id), clientInfo(r, id)))
 	sw := &statusWriter{ResponseWriter: w}
 	_, pattern := a.mux.Handler(r)
 	defer func() {
@@ -214,12 +239,12 @@ func requestID(ctx context.Context) string {
 }
 
 // clientInfo describes the peer. Forwarding headers are not trusted: no proxy is configured.
-func clientInfo(r *http.Request) service.ClientInfo {
+func clientInfo(r *http.Request, requestID string) roster.RequestInfo {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	return service.ClientInfo{Addr: host, UserAgent: r.UserAgent()}
+	return roster.RequestInfo{RequestID: requestID, ClientAddr: host, UserAgent: r.UserAgent()}
 }
 
 func (a *API) health(w http.ResponseWriter, r *http.Request) error {

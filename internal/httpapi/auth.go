@@ -29,7 +29,7 @@ func (a *API) bootstrap(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	res, err := a.svc.Bootstrap(r.Context(), service.BootstrapInput{Email: in.Email, Password: in.Password, Username: in.Username}, clientInfo(r))
+	res, err := a.svc.Bootstrap(r.Context(), service.BootstrapInput{Email: in.Email, Password: in.Password, Username: in.Username})
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	res, err := a.svc.Login(r.Context(), in.Login, in.Password, clientInfo(r))
+	res, err := a.svc.Login(r.Context(), in.Login, in.Password)
 	if err != nil {
 		return err
 	}
@@ -107,4 +107,59 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+type introspectionTenantJSON struct {
+	TenantID    string   `json:"tenant_id"`
+	Slug        string   `json:"slug"`
+	Roles       []string `json:"roles"`
+	Permissions []string `json:"permissions"`
+}
+
+type introspectionJSON struct {
+	Active        bool                       `json:"active"`
+	TokenType     string                     `json:"token_type,omitempty"`
+	Sub           string                     `json:"sub,omitempty"`
+	Username      string                     `json:"username,omitempty"`
+	InstanceAdmin *bool                      `json:"instance_admin,omitempty"`
+	JTI           string                     `json:"jti,omitempty"`
+	IAT           int64                      `json:"iat,omitempty"`
+	EXP           int64                      `json:"exp,omitempty"`
+	Tenants       *[]introspectionTenantJSON `json:"tenants,omitempty"`
+}
+
+// introspect answers in the shape of RFC 7662; an inactive token gets {"active": false} and
+// nothing else.
+func (a *API) introspect(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Token string `json:"token"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	res, err := a.svc.Introspect(r.Context(), in.Token)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if !res.Active {
+		writeJSON(w, http.StatusOK, introspectionJSON{})
+		return nil
+	}
+	out := introspectionJSON{Active: true, TokenType: res.Kind, Sub: res.Subject, Username: res.Username, JTI: res.CredentialID,
+		IAT: res.IssuedAt.Unix()}
+	tenants := []introspectionTenantJSON{}
+	if res.Kind != service.CredentialKey {
+		out.InstanceAdmin = &res.InstanceAdmin
+	}
+	if res.ExpiresAt != nil {
+		out.EXP = res.ExpiresAt.Unix()
+	}
+	for _, t := range res.Tenants {
+		tenants = append(tenants, introspectionTenantJSON{TenantID: t.Tenant.ID, Slug: t.Tenant.Slug,
+			Roles: roleNames(t.Roles), Permissions: nonNil(t.Permissions)})
+	}
+	out.Tenants = &tenants
+	writeJSON(w, http.StatusOK, out)
+	return nil
 }

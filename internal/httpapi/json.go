@@ -8,7 +8,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/rosterhq/roster"
 )
@@ -27,8 +29,8 @@ var (
 )
 
 // decodeJSON reads r's body into dst strictly: the Content-Type must be JSON, the body at most
-// MaxBodyBytes, one JSON value with no duplicate keys, no unknown fields, no wrong types and
-// nothing after it.
+// MaxBodyBytes, one JSON value with no duplicate keys, only the fields dst has (spelled exactly),
+// no null except in fields tagged `roster:"nullable"`, no wrong types and nothing after it.
 func decodeJSON(r *http.Request, dst any) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
@@ -44,23 +46,24 @@ func decodeJSON(r *http.Request, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return roster.Errorf(roster.EInvalid, "The request body is empty; send a JSON document.")
 	}
-	if err := checkJSONShape(body); err != nil {
+	if err := checkJSONShape(body, reflect.TypeOf(dst)); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
+	dec.DisallowUnknownFields() // checkJSONShape has refused them already; this is a backstop
 	if err := dec.Decode(dst); err != nil {
 		return explainDecodeError(err)
 	}
 	return nil
 }
 
-// checkJSONShape walks the body's tokens: it reports syntax errors with their offset, too deep
-// nesting, duplicate object keys, and anything after the first value.
-func checkJSONShape(body []byte) error {
+// checkJSONShape walks the body's tokens beside the Go type it will be decoded into. It reports
+// syntax errors with their offset, too deep nesting, duplicate keys, keys the type does not
+// have, nulls where none is allowed, and anything after the first value.
+func checkJSONShape(body []byte, typ reflect.Type) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	if err := walkJSON(dec, "", 0); err != nil {
+	if err := walkJSON(dec, "", 0, typ, false); err != nil {
 		return err
 	}
 	end := dec.InputOffset()
@@ -70,16 +73,29 @@ func checkJSONShape(body []byte) error {
 	return nil
 }
 
-func walkJSON(dec *json.Decoder, ptr string, depth int) error {
+// walkJSON checks one JSON value at pointer ptr against typ (nil when anything goes).
+func walkJSON(dec *json.Decoder, ptr string, depth int, typ reflect.Type, nullable bool) error {
 	if depth > maxDepth {
 		return roster.Errorf(roster.EInvalid, "The request body is nested more than %d levels deep.", maxDepth)
+	}
+	for typ != nil && typ.Kind() == reflect.Pointer {
+		typ = typ.Elem()
 	}
 	tok, err := dec.Token()
 	if err != nil {
 		return syntaxError(dec, err)
 	}
 	switch tok {
+	case nil:
+		if !nullable && typ != nil {
+			return roster.Invalid(fmt.Sprintf("%s must not be null; leave it out instead.", fieldName(ptr)),
+				roster.FieldError{Pointer: ptr, Detail: "must not be null"})
+		}
 	case json.Delim('{'):
+		var fields map[string]reflect.StructField
+		if typ != nil && typ.Kind() == reflect.Struct {
+			fields = jsonFields(typ)
+		}
 		seen := map[string]bool{}
 		for dec.More() {
 			kt, err := dec.Token()
@@ -88,19 +104,33 @@ func walkJSON(dec *json.Decoder, ptr string, depth int) error {
 			}
 			key := kt.(string)
 			child := ptr + "/" + pointerEscaper.Replace(key)
-			if seen[key] {
+			if seen[strings.ToLower(key)] { // encoding/json matches names case-insensitively
 				return roster.Invalid(fmt.Sprintf("The request body repeats the key %q.", key),
 					roster.FieldError{Pointer: child, Detail: "appears more than once"})
 			}
-			seen[key] = true
-			if err := walkJSON(dec, child, depth+1); err != nil {
+			seen[strings.ToLower(key)] = true
+			var childType reflect.Type
+			childNullable := false
+			if fields != nil {
+				f, ok := fields[key]
+				if !ok {
+					return roster.Invalid(fmt.Sprintf("The request body has an unknown field %q.", strings.TrimPrefix(child, "/")),
+						roster.FieldError{Pointer: child, Detail: "is not a known field"})
+				}
+				childType, childNullable = f.Type, f.Tag.Get("roster") == "nullable"
+			}
+			if err := walkJSON(dec, child, depth+1, childType, childNullable); err != nil {
 				return err
 			}
 		}
 		_, err = dec.Token()
 	case json.Delim('['):
+		var elem reflect.Type
+		if typ != nil && (typ.Kind() == reflect.Slice || typ.Kind() == reflect.Array) {
+			elem = typ.Elem()
+		}
 		for i := 0; dec.More(); i++ {
-			if err := walkJSON(dec, fmt.Sprintf("%s/%d", ptr, i), depth+1); err != nil {
+			if err := walkJSON(dec, fmt.Sprintf("%s/%d", ptr, i), depth+1, elem, false); err != nil {
 				return err
 			}
 		}
@@ -111,6 +141,29 @@ func walkJSON(dec *json.Decoder, ptr string, depth int) error {
 	}
 	return nil
 }
+
+// jsonFields maps the JSON names of a struct's fields to the fields.
+func jsonFields(typ reflect.Type) map[string]reflect.StructField {
+	if cached, ok := fieldCache.Load(typ); ok {
+		return cached.(map[string]reflect.StructField)
+	}
+	fields := map[string]reflect.StructField{}
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		fields[name] = f
+	}
+	fieldCache.Store(typ, fields)
+	return fields
+}
+
+var fieldCache sync.Map // reflect.Type → map[string]reflect.StructField
 
 var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
@@ -133,13 +186,6 @@ func explainDecodeError(err error) error {
 		want := jsonTypeName(typeErr.Type.Kind().String())
 		return roster.Invalid(fmt.Sprintf("%s must be %s, not %s.", fieldName(ptr), want, typeErr.Value),
 			roster.FieldError{Pointer: ptr, Detail: fmt.Sprintf("must be %s", want)})
-	}
-	// encoding/json has no typed error for unknown fields; its message has kept this form
-	// since DisallowUnknownFields was added.
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		name = strings.Trim(name, `"`)
-		return roster.Invalid(fmt.Sprintf("The request body has an unknown field %q.", name),
-			roster.FieldError{Pointer: "/" + pointerEscaper.Replace(name), Detail: "is not a known field"})
 	}
 	return roster.Errorf(roster.EInvalid, "The request body could not be decoded: %s.", strings.TrimPrefix(err.Error(), "json: "))
 }

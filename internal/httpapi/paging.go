@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/service"
@@ -100,16 +102,34 @@ func (q *query) err() error { return q.v.Err() }
 // etag is the strong entity tag of a resource version.
 func etag(version int64) string { return fmt.Sprintf(`"%d"`, version) }
 
-// ifMatch reads the If-Match header: nil when absent or "*", else the version it names. A
-// value that is no entity tag of ours (a weak one, a list) can never match.
+// ifMatch reads the If-Match header: nil when absent or "*", else the version its entity tag
+// names. Anything that is not exactly one strong tag of ours (a weak tag, a list, "+1", "01")
+// names version -1, which never matches.
 func ifMatch(r *http.Request) *int64 {
 	h := strings.TrimSpace(r.Header.Get("If-Match"))
 	if h == "" || h == "*" {
 		return nil
 	}
-	v, err := strconv.ParseInt(strings.Trim(h, `"`), 10, 64)
-	if err != nil || !strings.HasPrefix(h, `"`) || !strings.HasSuffix(h, `"`) {
-		v = -1
+	v := int64(-1)
+	if m := etagPattern.FindStringSubmatch(h); m != nil {
+		if n, err := strconv.ParseInt(m[1], 10, 64); err == nil {
+			v = n
+		}
 	}
 	return &v
+}
+
+var etagPattern = regexp.MustCompile(`^"(0|[1-9][0-9]{0,18})"$`)
+
+func (q *query) time(name string) *time.Time {
+	s := q.values.Get(name)
+	if s == "" {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		q.v.Param(name, "must be an RFC 3339 time such as 2027-01-31T00:00:00Z")
+		return nil
+	}
+	return &t
 }

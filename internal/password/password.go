@@ -10,8 +10,12 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/rosterhq/roster"
 )
 
 // Params are argon2id's cost parameters. The defaults are OWASP's minimum recommendation
@@ -33,26 +37,56 @@ const (
 // ErrMalformedHash is returned for a stored hash that is not an argon2id PHC string.
 var ErrMalformedHash = errors.New("password: malformed argon2id hash")
 
+// ErrBusy is returned when too many hashes are already queued, or one waited too long.
+var ErrBusy = &roster.Error{Code: roster.EUnavailable, Message: "The server is busy checking passwords; retry in a few seconds."}
+
+// Queue bounds: a hash waits at most maxWait for a slot, and at most maxWaitingPerCPU hashes
+// per CPU wait at all; past that callers get ErrBusy at once instead of piling up.
+const (
+	maxWait          = 10 * time.Second
+	maxWaitingPerCPU = 64
+)
+
 // Hasher hashes and verifies passwords. Each hash holds MemoryKiB of memory for tens of
-// milliseconds, so a Hasher runs at most one per CPU at a time and makes the rest wait (or give
-// up when their context ends) instead of letting a login storm exhaust memory.
+// milliseconds, so a Hasher runs at most one per CPU at a time and makes a bounded number of
+// others wait, instead of letting a login storm exhaust memory.
 type Hasher struct {
-	params Params
-	slots  chan struct{}
-	dummy  string
+	params     Params
+	slots      chan struct{}
+	waiting    atomic.Int64
+	maxWaiting int64
+	dummy      string
 }
 
 // NewHasher returns a Hasher using params for new hashes.
 func NewHasher(params Params) *Hasher {
-	h := &Hasher{params: params, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	n := runtime.GOMAXPROCS(0)
+	h := &Hasher{params: params, slots: make(chan struct{}, n), maxWaiting: int64(n * maxWaitingPerCPU)}
 	h.dummy = h.encode(make([]byte, saltLen), make([]byte, keyLen))
 	return h
 }
+
+// Waiting returns how many hashes are queued for a slot.
+func (h *Hasher) Waiting() int64 { return h.waiting.Load() }
 
 func (h *Hasher) acquire(ctx context.Context) error {
 	select {
 	case h.slots <- struct{}{}:
 		return nil
+	default:
+	}
+	if h.waiting.Add(1) > h.maxWaiting {
+		h.waiting.Add(-1)
+		return ErrBusy
+	}
+	defer h.waiting.Add(-1)
+	timer := time.NewTimer(maxWait)
+	defer timer.Stop()
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-timer.C:
+		return ErrBusy
 	case <-ctx.Done():
 		return ctx.Err()
 	}

@@ -61,3 +61,14 @@ func TestHashWaitsForContext(t *testing.T) {
 		t.Errorf("Hash with every slot busy and a cancelled context = %v, want context.Canceled", err)
 	}
 }
+
+func TestQueueIsBounded(t *testing.T) {
+	h := NewHasher(DefaultParams)
+	for range cap(h.slots) {
+		h.slots <- struct{}{}
+	}
+	h.waiting.Store(h.maxWaiting)
+	if _, err := h.Hash(context.Background(), "password"); err != ErrBusy {
+		t.Errorf("Hash with a full queue = %v, want ErrBusy", err)
+	}
+}

@@ -22,6 +22,7 @@ type Config struct {
 	Addr          string        // listen address
 	DB            string        // database: a SQLite file path or sqlite:PATH
 	SessionTTL    time.Duration // lifetime of a login session
+	TokenMaxTTL   time.Duration // longest lifetime of an API token or key; 0 for no limit
 	ShutdownGrace time.Duration // how long in-flight requests may take to finish on shutdown
 }
 
@@ -44,6 +45,9 @@ func (c Config) Validate() error {
 	}
 	if c.SessionTTL < time.Minute {
 		errs = append(errs, fmt.Errorf("session TTL %s: must be at least 1m", c.SessionTTL))
+	}
+	if c.TokenMaxTTL < 0 {
+		errs = append(errs, fmt.Errorf("token max TTL %s: must not be negative", c.TokenMaxTTL))
 	}
 	if c.ShutdownGrace < 0 {
 		errs = append(errs, fmt.Errorf("shutdown grace %s: must not be negative", c.ShutdownGrace))
@@ -70,7 +74,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := service.New(db, password.NewHasher(password.DefaultParams), service.Config{SessionTTL: cfg.SessionTTL}, log)
+	svc := service.New(db, password.NewHasher(password.DefaultParams), service.Config{SessionTTL: cfg.SessionTTL, TokenMaxTTL: cfg.TokenMaxTTL}, log)
 	s := &Server{cfg: cfg, log: log, db: db, svc: svc}
 	s.http = &http.Server{
 		Handler:           httpapi.New(svc, log),

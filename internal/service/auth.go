@@ -2,16 +2,12 @@ package service
 
 import (
 	"context"
+	"strings"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/token"
 )
-
-// ClientInfo describes where a request came from, for sessions (and the audit trail).
-type ClientInfo struct {
-	Addr      string
-	UserAgent string
-}
 
 // SessionResult is a new session and its bearer secret, which is shown this once.
 type SessionResult struct {
@@ -27,12 +23,27 @@ type BootstrapInput struct {
 	Password string
 }
 
+var errBootstrapped = roster.Errorf(roster.EConflict, "The instance is already bootstrapped; log in instead.")
+
 // errBadLogin is the one answer for an unknown user, a wrong password and a deactivated user.
 var errBadLogin = roster.Errorf(roster.EUnauthenticated, "Invalid login or password.")
 
 // Bootstrap creates the first instance administrator and logs it in. It succeeds only while the
 // instance has no user; afterwards, and for every racing call but one, it returns EConflict.
-func (s *Service) Bootstrap(ctx context.Context, in BootstrapInput, client ClientInfo) (*SessionResult, error) {
+func (s *Service) Bootstrap(ctx context.Context, in BootstrapInput) (*SessionResult, error) {
+	// Refuse before hashing, so that a bootstrapped instance does no work for this call.
+	done := false
+	err := s.store.Read(ctx, func(tx roster.Tx) error {
+		users, err := tx.ListUsers(ctx, roster.UserFilter{Page: roster.Page{Limit: 1}})
+		done = len(users) > 0
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if done {
+		return nil, errBootstrapped
+	}
 	u, err := s.newUser(ctx, CreateUserInput{Email: in.Email, Username: in.Username, Password: &in.Password, InstanceAdmin: true}, true)
 	if err != nil {
 		return nil, err
@@ -44,35 +55,88 @@ func (s *Service) Bootstrap(ctx context.Context, in BootstrapInput, client Clien
 			return err
 		}
 		if !ok {
-			return roster.Errorf(roster.EConflict, "The instance is already bootstrapped; log in instead.")
+			return errBootstrapped
 		}
-		if err := tx.CreateUser(ctx, u); err != nil {
+		if err := insertUser(ctx, tx, u); err != nil {
 			return err
 		}
-		res, err = s.startSession(ctx, tx, u, client)
+		ctx := roster.NewContextWithPrincipal(ctx, &roster.Principal{User: u})
+		if err := audit(ctx, tx, event{action: "auth.bootstrap", targetKind: targetUser, targetID: u.ID}); err != nil {
+			return err
+		}
+		res, err = s.startSession(ctx, tx, u)
 		return err
 	})
 	return res, err
 }
 
-// Login checks a login name (email or username) and password and starts a session.
-func (s *Service) Login(ctx context.Context, login, pw string, client ClientInfo) (*SessionResult, error) {
+// Login checks a login name (email or username) and password and starts a session. Every
+// attempt is on the audit trail.
+func (s *Service) Login(ctx context.Context, login, pw string) (*SessionResult, error) {
 	var v roster.Validator
 	v.Check(login != "", "/login", "is required")
 	v.Check(pw != "", "/password", "is required")
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	u, err := s.CheckPassword(ctx, login, pw)
+	if err != nil {
+		return nil, err
+	}
+	verified := u.PasswordHash
+	var res *SessionResult
+	err = s.store.Write(ctx, func(tx roster.Tx) error {
+		// The password was checked outside this transaction; a password change or a
+		// deactivation that committed meanwhile must win.
+		if u, err = tx.FindUserByID(ctx, u.ID); err != nil {
+			return err
+		}
+		if u.PasswordHash != verified || !u.Active {
+			return errBadLogin
+		}
+		at := now()
+		if err := tx.RecordLogin(ctx, u.ID, at); err != nil {
+			return err
+		}
+		u.LastLoginAt = &at
+		ctx := roster.NewContextWithPrincipal(ctx, &roster.Principal{User: u})
+		if err := audit(ctx, tx, event{action: "auth.login", targetKind: targetUser, targetID: u.ID}); err != nil {
+			return err
+		}
+		res, err = s.startSession(ctx, tx, u)
+		return err
+	})
+	if roster.ErrorCodeOf(err) == roster.ENotFound { // deleted between the check and the write
+		return nil, errBadLogin
+	}
+	return res, err
+}
+
+// CheckPassword returns the active user whose login name (an email when it holds "@", else a
+// username) and password these are. Every way to fail gives errBadLogin after the same hash
+// work, and is recorded on the audit trail.
+func (s *Service) CheckPassword(ctx context.Context, login, pw string) (*roster.User, error) {
+	if len(pw) > maxPasswordBytes { // no stored password is this long; do the work of one
+		pw = pw[:maxPasswordBytes]
+		login = ""
+	}
 	var u *roster.User
 	err := s.store.Read(ctx, func(tx roster.Tx) (err error) {
-		u, err = tx.FindUserByLogin(ctx, login)
+		switch {
+		case login == "":
+			err = roster.Errorf(roster.ENotFound, "no login")
+		case strings.Contains(login, "@"):
+			u, err = tx.FindUserByEmail(ctx, login)
+		default:
+			u, err = tx.FindUserByUsername(ctx, login)
+		}
 		return err
 	})
 	if roster.ErrorCodeOf(err) == roster.ENotFound {
 		if err := s.hasher.Waste(ctx, pw); err != nil {
 			return nil, err
 		}
-		return nil, errBadLogin
+		return nil, s.loginFailed(ctx, "")
 	}
 	if err != nil {
 		return nil, err
@@ -82,34 +146,37 @@ func (s *Service) Login(ctx context.Context, login, pw string, client ClientInfo
 		return nil, err
 	}
 	if !ok || !u.Active {
-		return nil, errBadLogin
+		return nil, s.loginFailed(ctx, u.ID)
 	}
-	var res *SessionResult
-	err = s.store.Write(ctx, func(tx roster.Tx) error {
-		at := now()
-		if err := tx.RecordLogin(ctx, u.ID, at); err != nil {
-			return err
-		}
-		u.LastLoginAt = &at
-		u.Version++
-		res, err = s.startSession(ctx, tx, u, client)
-		return err
-	})
-	if roster.ErrorCodeOf(err) == roster.ENotFound { // deleted between the check and the write
-		return nil, errBadLogin
-	}
-	return res, err
+	return u, nil
 }
 
-func (s *Service) startSession(ctx context.Context, tx roster.Tx, u *roster.User, client ClientInfo) (*SessionResult, error) {
+// loginFailed records a failed login and returns errBadLogin. The login name as typed is not
+// recorded: people type passwords into it.
+func (s *Service) loginFailed(ctx context.Context, userID string) error {
+	err := s.store.Write(ctx, func(tx roster.Tx) error {
+		return audit(ctx, tx, event{action: "auth.login", targetKind: targetUser, targetID: userID, outcome: roster.OutcomeFailure})
+	})
+	if err != nil {
+		return err
+	}
+	return errBadLogin
+}
+
+func (s *Service) startSession(ctx context.Context, tx roster.Tx, u *roster.User) (*SessionResult, error) {
 	secret, hash := token.New(token.PrefixSession)
 	t := now()
+	info := roster.RequestInfoFromContext(ctx)
 	sess := &roster.Session{
 		ID: roster.NewID(roster.PrefixSession), UserID: u.ID, TokenHash: hash,
 		CreatedAt: t, ExpiresAt: t.Add(s.cfg.SessionTTL),
-		ClientAddr: client.Addr, UserAgent: truncate(client.UserAgent, 512),
+		ClientAddr: info.ClientAddr, UserAgent: truncate(info.UserAgent, 512),
 	}
 	if err := tx.CreateSession(ctx, sess); err != nil {
+		return nil, err
+	}
+	// Expired sessions are of no use to anyone; each login sweeps its user's.
+	if err := tx.DeleteExpiredSessions(ctx, u.ID, t); err != nil {
 		return nil, err
 	}
 	return &SessionResult{Token: secret, Session: sess, User: u}, nil
@@ -122,28 +189,76 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// errBadToken is the answer for a bearer token that is malformed, unknown, expired or revoked,
-// or whose user is deactivated.
-var errBadToken = roster.Errorf(roster.EUnauthenticated, "The bearer token is invalid or has expired; log in again.")
+// errBadToken is the answer for a bearer secret that is malformed, unknown, expired or revoked,
+// or whose owner is deactivated.
+var errBadToken = roster.Errorf(roster.EUnauthenticated, "The bearer token is invalid or has expired.")
 
-// Authenticate resolves a bearer secret to the principal it stands for. A malformed secret is
-// refused without touching the database.
+// touchEvery is how stale a credential's last-used time may get before a request updates it,
+// so that a busy credential costs one write a minute, not one per request.
+const touchEvery = time.Minute
+
+// Authenticate resolves a bearer secret (session, API token or service-account key) to the
+// principal it stands for. A malformed secret is refused without touching the database.
 func (s *Service) Authenticate(ctx context.Context, secret string) (*roster.Principal, error) {
-	if !token.Valid(token.PrefixSession, secret) {
-		return nil, errBadToken
-	}
-	var p roster.Principal
-	err := s.store.Read(ctx, func(tx roster.Tx) (err error) {
-		p.Session, p.User, err = tx.FindSessionByTokenHash(ctx, token.Hash(secret), now())
-		return err
-	})
-	if roster.ErrorCodeOf(err) == roster.ENotFound || err == nil && !p.User.Active {
-		return nil, errBadToken
-	}
+	p, lastUsed, touch, err := s.resolve(ctx, secret)
 	if err != nil {
 		return nil, err
 	}
-	return &p, nil
+	if at := now(); lastUsed == nil || at.Sub(*lastUsed) >= touchEvery {
+		if err := s.store.Write(ctx, func(tx roster.Tx) error { return touch(tx, at) }); err != nil {
+			s.log.WarnContext(ctx, "could not record credential use", "error", err)
+		}
+	}
+	return p, nil
+}
+
+// resolve finds the principal of secret, when it was last used, and how to record a use.
+func (s *Service) resolve(ctx context.Context, secret string) (*roster.Principal, *time.Time, func(roster.Tx, time.Time) error, error) {
+	var (
+		p        roster.Principal
+		lastUsed *time.Time
+		touch    func(roster.Tx, time.Time) error
+		find     func(tx roster.Tx, hash string) error
+	)
+	switch {
+	case token.Valid(token.PrefixSession, secret):
+		find = func(tx roster.Tx, hash string) (err error) {
+			p.Session, p.User, err = tx.FindSessionByTokenHash(ctx, hash, now())
+			if err == nil {
+				lastUsed = p.Session.LastUsedAt
+				touch = func(tx roster.Tx, at time.Time) error { return tx.TouchSession(ctx, p.Session.ID, at) }
+			}
+			return err
+		}
+	case token.Valid(token.PrefixAPIToken, secret):
+		find = func(tx roster.Tx, hash string) (err error) {
+			p.Token, p.User, err = tx.FindAPITokenByHash(ctx, hash, now())
+			if err == nil {
+				lastUsed = p.Token.LastUsedAt
+				touch = func(tx roster.Tx, at time.Time) error { return tx.TouchAPIToken(ctx, p.Token.ID, at) }
+			}
+			return err
+		}
+	case token.Valid(token.PrefixKey, secret):
+		find = func(tx roster.Tx, hash string) (err error) {
+			p.Key, p.ServiceAccount, err = tx.FindKeyByHash(ctx, hash, now())
+			if err == nil {
+				lastUsed = p.Key.LastUsedAt
+				touch = func(tx roster.Tx, at time.Time) error { return tx.TouchKey(ctx, p.Key.ID, at) }
+			}
+			return err
+		}
+	default:
+		return nil, nil, nil, errBadToken
+	}
+	err := s.store.Read(ctx, func(tx roster.Tx) error { return find(tx, token.Hash(secret)) })
+	if roster.ErrorCodeOf(err) == roster.ENotFound || err == nil && p.User != nil && !p.User.Active {
+		return nil, nil, nil, errBadToken
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return &p, lastUsed, touch, nil
 }
 
 // Logout ends the caller's session.
@@ -153,9 +268,14 @@ func (s *Service) Logout(ctx context.Context) error {
 		return err
 	}
 	if p.Session == nil {
-		return roster.Errorf(roster.EInvalid, "This credential is not a login session.")
+		return roster.Errorf(roster.EInvalid, "Only a login session can log out; revoke API tokens and keys instead.")
 	}
-	err = s.store.Write(ctx, func(tx roster.Tx) error { return tx.DeleteSession(ctx, p.Session.ID) })
+	err = s.store.Write(ctx, func(tx roster.Tx) error {
+		if err := tx.DeleteSession(ctx, p.Session.ID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, event{action: "auth.logout", targetKind: targetSession, targetID: p.Session.ID})
+	})
 	if roster.ErrorCodeOf(err) == roster.ENotFound {
 		return errBadToken
 	}
@@ -169,34 +289,43 @@ type MembershipView struct {
 	Permissions []string
 }
 
-// Me returns the caller and each of its memberships.
+// Me returns the calling user and each of its memberships.
 func (s *Service) Me(ctx context.Context) (*roster.User, []MembershipView, error) {
-	p, err := caller(ctx)
+	p, err := userCaller(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	var views []MembershipView
 	var u *roster.User
-	err = s.store.Read(ctx, func(tx roster.Tx) error {
+	err = s.store.Read(ctx, func(tx roster.Tx) (err error) {
 		if u, err = tx.FindUserByID(ctx, p.User.ID); err != nil {
 			return err
 		}
-		ms, err := tx.ListUserMemberships(ctx, u.ID)
-		if err != nil {
-			return err
-		}
-		tenants, err := tx.ListTenants(ctx, roster.TenantFilter{MemberUserID: u.ID, Page: roster.Page{Limit: len(ms) + 1}})
-		if err != nil {
-			return err
-		}
-		byID := make(map[string]*roster.Tenant, len(tenants))
-		for _, t := range tenants {
-			byID[t.ID] = t
-		}
-		for _, m := range ms {
-			views = append(views, MembershipView{Tenant: byID[m.TenantID], Membership: m, Permissions: permissionsOf(m.Roles)})
-		}
-		return nil
+		views, err = membershipViews(ctx, tx, u.ID)
+		return err
 	})
 	return u, views, err
+}
+
+// membershipViews returns every membership of a user with its tenant and permissions.
+func membershipViews(ctx context.Context, tx roster.Tx, userID string) ([]MembershipView, error) {
+	ms, err := tx.ListUserMemberships(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	tenants, err := tx.ListTenants(ctx, roster.TenantFilter{MemberUserID: userID, Page: roster.Page{Limit: len(ms) + 1}})
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*roster.Tenant, len(tenants))
+	for _, t := range tenants {
+		byID[t.ID] = t
+	}
+	var views []MembershipView
+	for _, m := range ms {
+		if t := byID[m.TenantID]; t != nil {
+			views = append(views, MembershipView{Tenant: t, Membership: m, Permissions: permissionsOf(m.Roles)})
+		}
+	}
+	return views, nil
 }

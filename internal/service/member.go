@@ -26,7 +26,7 @@ type BulkRoleItem struct {
 var errMemberNotFound = roster.Errorf(roster.ENotFound, "Member not found.")
 
 // errLastAdmin keeps every tenant administrable.
-var errLastAdmin = roster.Errorf(roster.EConflict, "A tenant must keep at least one admin; make another member admin first.")
+var errLastAdmin = roster.Errorf(roster.EConflict, "A tenant must keep at least one active admin; make another member admin first.")
 
 // roleResolver looks roles of one tenant up by id or name, once each.
 type roleResolver struct {
@@ -102,7 +102,7 @@ func ensureAdminLeft(ctx context.Context, tx roster.Tx, tenantID string) error {
 	if err != nil {
 		return err
 	}
-	n, err := tx.CountMembersWithRole(ctx, tenantID, admin.ID)
+	n, err := tx.CountMembersWithRole(ctx, tenantID, admin.ID, true)
 	if err != nil {
 		return err
 	}
@@ -146,6 +146,9 @@ func (s *Service) AddMember(ctx context.Context, tenantRef, userID string, roleR
 		t := now()
 		m = &roster.Membership{TenantID: g.tenant.ID, UserID: userID, Roles: roles, CreatedAt: t, UpdatedAt: t, Version: 1}
 		if err := tx.CreateMembership(ctx, m); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, memberEvent("member.added", m)); err != nil {
 			return err
 		}
 		m, err = tx.FindMembership(ctx, g.tenant.ID, userID)
@@ -258,11 +261,18 @@ func (s *Service) applyRoles(ctx context.Context, tx roster.Tx, g *grant, m *ros
 	return storeRoles(ctx, tx, m, roles)
 }
 
-// storeRoles replaces m's roles, leaving m itself as it was read.
+// storeRoles replaces m's roles, leaving m itself as it was read, and records it.
 func storeRoles(ctx context.Context, tx roster.Tx, m *roster.Membership, roles []*roster.Role) error {
 	next := *m
 	next.Roles, next.UpdatedAt = roles, now()
-	return tx.SetMembershipRoles(ctx, &next)
+	if err := tx.SetMembershipRoles(ctx, &next); err != nil {
+		return err
+	}
+	return audit(ctx, tx, memberEvent("member.roles_set", m))
+}
+
+func memberEvent(action string, m *roster.Membership) event {
+	return event{action: action, tenantID: m.TenantID, targetKind: targetMember, targetID: m.UserID}
 }
 
 // RemoveMember takes a user out of the tenant. Members may leave by themselves; others need
@@ -298,6 +308,9 @@ func (s *Service) RemoveMember(ctx context.Context, tenantRef, userID string, if
 		if err := tx.DeleteMembership(ctx, g.tenant.ID, userID); err != nil {
 			return err
 		}
+		if err := audit(ctx, tx, memberEvent("member.removed", m)); err != nil {
+			return err
+		}
 		if holdsAdmin(m.Roles) {
 			return ensureAdminLeft(ctx, tx, g.tenant.ID)
 		}
@@ -316,6 +329,13 @@ func (s *Service) BulkSetMemberRoles(ctx context.Context, tenantRef string, item
 		v.Field("", "must hold at most %d items", MaxBulkItems)
 	}
 	seen := map[string]int{}
+	total := 0
+	for _, it := range items {
+		total += len(it.Roles)
+	}
+	if total > maxBulkRoles {
+		v.Field("", "must name at most %d roles across all items; split the call", maxBulkRoles)
+	}
 	for i, it := range items {
 		if it.UserID == "" {
 			v.Field(fmt.Sprintf("/%d/user_id", i), "is required")
@@ -373,6 +393,9 @@ func (s *Service) BulkSetMemberRoles(ctx context.Context, tenantRef string, item
 		}
 		removesAdmin := false
 		for _, c := range changes {
+			if len(changedRoles(c.m.Roles, c.roles)) == 0 {
+				continue // nothing to write, nothing to record
+			}
 			removesAdmin = removesAdmin || holdsAdmin(c.m.Roles) && !holdsAdmin(c.roles)
 			if err := storeRoles(ctx, tx, c.m, c.roles); err != nil {
 				return err

@@ -18,6 +18,9 @@ const (
 	PermMembersWrite = "members:write"
 	PermRolesRead    = "roles:read"
 	PermRolesWrite   = "roles:write"
+	PermSAsRead      = "service_accounts:read"
+	PermSAsWrite     = "service_accounts:write"
+	PermAuditRead    = "audit:read"
 	PermAll          = "*"
 )
 
@@ -80,7 +83,7 @@ func (g *grant) mayGrant(r *roster.Role) error {
 	return nil
 }
 
-func (g *grant) isSelf(userID string) bool { return g.principal.User.ID == userID }
+func (g *grant) isSelf(userID string) bool { return g.principal.IsUser(userID) }
 
 // tenantGrant loads the tenant named by ref and what the caller may do in it. A caller who is
 // neither an instance administrator nor a member gets ENotFound, exactly as for a tenant that
@@ -95,6 +98,14 @@ func tenantGrant(ctx context.Context, tx roster.Tx, ref string) (*grant, error) 
 		return nil, err
 	}
 	g := &grant{tenant: t, principal: p}
+	if sa := p.ServiceAccount; sa != nil {
+		// A service account acts inside its own tenant only, with its own roles.
+		if sa.TenantID != t.ID {
+			return nil, roster.Errorf(roster.ENotFound, "Tenant not found.")
+		}
+		g.permissions = permissionsOf(sa.Roles)
+		return g, nil
+	}
 	if p.User.InstanceAdmin {
 		g.permissions = []string{PermAll}
 	}
@@ -143,8 +154,20 @@ func requireInstanceAdmin(ctx context.Context) (*roster.Principal, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !p.User.InstanceAdmin {
+	if !p.IsInstanceAdmin() {
 		return nil, roster.Errorf(roster.EForbidden, "Only instance administrators may do this.")
+	}
+	return p, nil
+}
+
+// userCaller returns the caller when it is a person; service accounts get EForbidden.
+func userCaller(ctx context.Context) (*roster.Principal, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.User == nil {
+		return nil, roster.Errorf(roster.EForbidden, "Only users may do this; service-account keys may not.")
 	}
 	return p, nil
 }

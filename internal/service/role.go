@@ -55,7 +55,10 @@ func (s *Service) CreateRole(ctx context.Context, tenantRef string, in RoleInput
 		if err := g.mayGrant(r); err != nil {
 			return err
 		}
-		return tx.CreateRole(ctx, r)
+		if err := tx.CreateRole(ctx, r); err != nil {
+			return err
+		}
+		return audit(ctx, tx, event{action: "role.created", tenantID: r.TenantID, targetKind: targetRole, targetID: r.ID})
 	})
 	return r, err
 }
@@ -139,7 +142,10 @@ func (s *Service) UpdateRole(ctx context.Context, tenantRef, roleRef string, in 
 			return err
 		}
 		r.UpdatedAt = now()
-		return tx.UpdateRole(ctx, r)
+		if err := tx.UpdateRole(ctx, r); err != nil {
+			return err
+		}
+		return audit(ctx, tx, event{action: "role.updated", tenantID: r.TenantID, targetKind: targetRole, targetID: r.ID})
 	})
 	return r, err
 }
@@ -164,13 +170,21 @@ func (s *Service) DeleteRole(ctx context.Context, tenantRef, roleRef string, ifM
 		if err := g.mayGrant(r); err != nil {
 			return err
 		}
-		n, err := tx.CountMembersWithRole(ctx, g.tenant.ID, r.ID)
+		members, err := tx.CountMembersWithRole(ctx, g.tenant.ID, r.ID, false)
 		if err != nil {
 			return err
 		}
-		if n > 0 {
-			return roster.Errorf(roster.EConflict, "Role %q is held by %d member(s); take it from them first.", r.Name, n)
+		accounts, err := tx.CountServiceAccountsWithRole(ctx, g.tenant.ID, r.ID)
+		if err != nil {
+			return err
 		}
-		return tx.DeleteRole(ctx, g.tenant.ID, r.ID)
+		if members+accounts > 0 {
+			return roster.Errorf(roster.EConflict, "Role %q is held by %d member(s) and %d service account(s); take it from them first.",
+				r.Name, members, accounts)
+		}
+		if err := tx.DeleteRole(ctx, g.tenant.ID, r.ID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, event{action: "role.deleted", tenantID: r.TenantID, targetKind: targetRole, targetID: r.ID})
 	})
 }

@@ -16,6 +16,9 @@ import (
 type Config struct {
 	// SessionTTL is how long a login session lasts.
 	SessionTTL time.Duration
+	// TokenMaxTTL caps the lifetime of API tokens and service-account keys; 0 means no cap
+	// (a credential without expires_at then never expires).
+	TokenMaxTTL time.Duration
 }
 
 // DefaultConfig returns the configuration used when none is given.
@@ -84,7 +87,7 @@ func checkVersion(want *int64, have int64) error {
 // caller returns the authenticated principal, or EUnauthenticated.
 func caller(ctx context.Context) (*roster.Principal, error) {
 	p := roster.PrincipalFromContext(ctx)
-	if p == nil || p.User == nil {
+	if p == nil || p.User == nil && p.ServiceAccount == nil {
 		return nil, roster.Errorf(roster.EUnauthenticated, "Authentication required: send Authorization: Bearer <token>.")
 	}
 	return p, nil

@@ -45,7 +45,7 @@ func (s *Service) CreateTenant(ctx context.Context, in TenantInput) (*roster.Ten
 				return err
 			}
 		}
-		return nil
+		return audit(ctx, tx, event{action: "tenant.created", tenantID: tn.ID, targetKind: targetTenant, targetID: tn.ID})
 	})
 	if err != nil {
 		return nil, err
@@ -78,11 +78,18 @@ func (s *Service) ListTenants(ctx context.Context, o ListOptions) ([]*roster.Ten
 	if err := v.Err(); err != nil {
 		return nil, "", err
 	}
-	if !p.User.InstanceAdmin {
-		f.MemberUserID = p.User.ID
-	}
 	var tenants []*roster.Tenant
 	err = s.store.Read(ctx, func(tx roster.Tx) (err error) {
+		switch {
+		case p.ServiceAccount != nil:
+			t, err := tx.FindTenant(ctx, p.ServiceAccount.TenantID)
+			if err == nil && t.ID > f.After {
+				tenants = []*roster.Tenant{t}
+			}
+			return err
+		case !p.IsInstanceAdmin():
+			f.MemberUserID = p.User.ID
+		}
 		tenants, err = tx.ListTenants(ctx, f)
 		return err
 	})
@@ -93,7 +100,8 @@ func (s *Service) ListTenants(ctx context.Context, o ListOptions) ([]*roster.Ten
 	return tenants, next, nil
 }
 
-// UpdateTenant changes a tenant's slug or name; it needs tenant:write.
+// UpdateTenant changes a tenant's name (tenant:write) or slug (instance administrators only: a
+// slug is the tenant's public name, and trying to take one would reveal whether it exists).
 func (s *Service) UpdateTenant(ctx context.Context, ref string, in TenantInput) (*roster.Tenant, error) {
 	var v roster.Validator
 	if in.Slug != nil {
@@ -112,6 +120,9 @@ func (s *Service) UpdateTenant(ctx context.Context, ref string, in TenantInput) 
 			return err
 		}
 		tn = g.tenant
+		if in.Slug != nil && *in.Slug != tn.Slug && !g.principal.IsInstanceAdmin() {
+			return roster.Errorf(roster.EForbidden, "Only instance administrators may change a tenant's slug.")
+		}
 		if err := checkVersion(in.IfMatch, tn.Version); err != nil {
 			return err
 		}
@@ -122,7 +133,10 @@ func (s *Service) UpdateTenant(ctx context.Context, ref string, in TenantInput) 
 			tn.Name = *in.Name
 		}
 		tn.UpdatedAt = now()
-		return tx.UpdateTenant(ctx, tn)
+		if err := tx.UpdateTenant(ctx, tn); err != nil {
+			return err
+		}
+		return audit(ctx, tx, event{action: "tenant.updated", tenantID: tn.ID, targetKind: targetTenant, targetID: tn.ID})
 	})
 	return tn, err
 }
@@ -134,12 +148,15 @@ func (s *Service) DeleteTenant(ctx context.Context, ref string, ifMatch *int64) 
 		if err != nil {
 			return err
 		}
-		if !g.principal.User.InstanceAdmin {
+		if !g.principal.IsInstanceAdmin() {
 			return roster.Errorf(roster.EForbidden, "Only instance administrators may delete a tenant.")
 		}
 		if err := checkVersion(ifMatch, g.tenant.Version); err != nil {
 			return err
 		}
-		return tx.DeleteTenant(ctx, g.tenant.ID)
+		if err := tx.DeleteTenant(ctx, g.tenant.ID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, event{action: "tenant.deleted", tenantID: g.tenant.ID, targetKind: targetTenant, targetID: g.tenant.ID})
 	})
 }

@@ -2,12 +2,14 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/rosterhq/roster"
 )
 
-// CreateUserInput describes a new user. Username defaults to the email; Password may be nil
+// CreateUserInput describes a new user. Username defaults to the email's local part (made
+// unique with a number); Password may be nil
 // for a user who cannot log in with a password; Active defaults to true.
 type CreateUserInput struct {
 	Username      string
@@ -40,9 +42,7 @@ type UpdateUserInput struct {
 func (s *Service) newUser(ctx context.Context, in CreateUserInput, requirePassword bool) (*roster.User, error) {
 	var v roster.Validator
 	checkEmail(&v, "/email", in.Email)
-	if in.Username == "" {
-		in.Username = in.Email
-	} else {
+	if in.Username != "" {
 		checkUsername(&v, "/username", in.Username)
 	}
 	checkText(&v, "/given_name", in.GivenName, false, maxNameRunes)
@@ -82,17 +82,54 @@ func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (*roster.U
 	if _, err := requireInstanceAdmin(ctx); err != nil {
 		return nil, err
 	}
-	return s.CreateUserUnchecked(ctx, in)
+	return s.createUser(ctx, in)
 }
 
-// CreateUserUnchecked creates a user without an authorization check, for the command line,
-// which acts with the authority of whoever can open the database file.
-func (s *Service) CreateUserUnchecked(ctx context.Context, in CreateUserInput) (*roster.User, error) {
+// CreateUserAsSystem creates a user without an authorization check, for the command line,
+// which acts with the authority of whoever can open the database file. The audit trail names
+// the system as the actor.
+func (s *Service) CreateUserAsSystem(ctx context.Context, in CreateUserInput) (*roster.User, error) {
+	return s.createUser(withSystemActor(ctx), in)
+}
+
+// insertUser stores a new user, first giving it a free username derived from its email when
+// it has none.
+func insertUser(ctx context.Context, tx roster.Tx, u *roster.User) error {
+	if u.Username == "" {
+		base := usernameBase(u.Email)
+		for i := 1; ; i++ {
+			candidate := base
+			if i > 1 {
+				candidate = fmt.Sprintf("%s%d", base, i)
+			}
+			if i > 50 {
+				candidate = base + "-" + strings.ToLower(roster.NewID("")[20:])
+			}
+			_, err := tx.FindUserByUsername(ctx, candidate)
+			if roster.ErrorCodeOf(err) == roster.ENotFound {
+				u.Username = candidate
+				break
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return tx.CreateUser(ctx, u)
+}
+
+func (s *Service) createUser(ctx context.Context, in CreateUserInput) (*roster.User, error) {
 	u, err := s.newUser(ctx, in, false)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.Write(ctx, func(tx roster.Tx) error { return tx.CreateUser(ctx, u) }); err != nil {
+	err = s.store.Write(ctx, func(tx roster.Tx) error {
+		if err := insertUser(ctx, tx, u); err != nil {
+			return err
+		}
+		return audit(ctx, tx, event{action: "user.created", targetKind: targetUser, targetID: u.ID})
+	})
+	if err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -118,28 +155,31 @@ func (s *Service) GetUser(ctx context.Context, id string) (*roster.User, error) 
 	return u, err
 }
 
+// mayReadUser returns errUserNotFound unless p may see the user: itself, anyone for an
+// instance administrator, and members of a tenant in which p holds members:read.
 func mayReadUser(ctx context.Context, tx roster.Tx, p *roster.Principal, userID string) error {
-	if p.User.InstanceAdmin || p.User.ID == userID {
+	if p.IsInstanceAdmin() || p.IsUser(userID) {
 		return nil
-	}
-	mine, err := tx.ListUserMemberships(ctx, p.User.ID)
-	if err != nil {
-		return err
 	}
 	theirs, err := tx.ListUserMemberships(ctx, userID)
 	if err != nil {
 		return err
 	}
-	for _, m := range mine {
-		perms := permissionsOf(m.Roles)
-		g := grant{permissions: perms}
-		if !g.has(PermMembersRead) {
-			continue
+	readers := map[string]bool{} // tenants in which p may read members
+	if sa := p.ServiceAccount; sa != nil {
+		readers[sa.TenantID] = (&grant{permissions: permissionsOf(sa.Roles)}).has(PermMembersRead)
+	} else {
+		mine, err := tx.ListUserMemberships(ctx, p.User.ID)
+		if err != nil {
+			return err
 		}
-		for _, o := range theirs {
-			if o.TenantID == m.TenantID {
-				return nil
-			}
+		for _, m := range mine {
+			readers[m.TenantID] = (&grant{permissions: permissionsOf(m.Roles)}).has(PermMembersRead)
+		}
+	}
+	for _, m := range theirs {
+		if readers[m.TenantID] {
+			return nil
 		}
 	}
 	return errUserNotFound
@@ -167,9 +207,10 @@ func (s *Service) ListUsers(ctx context.Context, f roster.UserFilter, o ListOpti
 	return users, next, nil
 }
 
-// UpdateUser changes a user. Users may change their own names, username, email (which then
-// needs verifying again) and locale; the status flags are for instance administrators, who may
-// not remove the last active instance administrator. Deactivating a user ends its sessions.
+// UpdateUser changes a user. Users may change their own names and locale; username, email and
+// the status flags are for instance administrators, so that nobody can probe which addresses
+// exist by trying to take them. The last active instance administrator, and the only active
+// admin of a tenant, stay active. Deactivating a user ends its sessions and tokens.
 func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput) (*roster.User, error) {
 	p, err := caller(ctx)
 	if err != nil {
@@ -199,22 +240,23 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput)
 		if u, err = tx.FindUserByID(ctx, id); err != nil {
 			return err
 		}
-		if !p.User.InstanceAdmin {
+		if !p.IsInstanceAdmin() {
 			if err := mayReadUser(ctx, tx, p, u.ID); err != nil {
 				return err
 			}
-			if p.User.ID != u.ID {
+			if !p.IsUser(u.ID) {
 				return roster.Errorf(roster.EForbidden, "Only instance administrators may change other users.")
 			}
-			if in.Active != nil || in.EmailVerified != nil || in.InstanceAdmin != nil {
-				return roster.Errorf(roster.EForbidden, "Only instance administrators may change active, email_verified or instance_admin.")
+			if in.Username != nil || in.Email != nil || in.Active != nil || in.EmailVerified != nil || in.InstanceAdmin != nil {
+				return roster.Errorf(roster.EForbidden,
+					"You may change your own given_name, family_name and locale; an instance administrator changes the rest.")
 			}
 		}
 		if err := checkVersion(in.IfMatch, u.Version); err != nil {
 			return err
 		}
-		wasAdmin := u.InstanceAdmin && u.Active
-		applyUserUpdate(u, in, p.User.InstanceAdmin)
+		wasAdmin, wasActive := u.InstanceAdmin && u.Active, u.Active
+		applyUserUpdate(u, in)
 		if wasAdmin && !(u.InstanceAdmin && u.Active) {
 			n, err := tx.CountInstanceAdmins(ctx)
 			if err != nil {
@@ -224,26 +266,33 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput)
 				return roster.Errorf(roster.EConflict, "This is the last active instance administrator; appoint another first.")
 			}
 		}
+		if wasActive && !u.Active {
+			if err := refuseSoleAdmin(ctx, tx, u.ID); err != nil {
+				return err
+			}
+		}
 		u.UpdatedAt = now()
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
 		}
-		if !u.Active {
-			return tx.DeleteUserSessions(ctx, u.ID, "")
+		if !u.Active { // a deactivated user's credentials end at once, not when it returns
+			if err := tx.DeleteUserSessions(ctx, u.ID, ""); err != nil {
+				return err
+			}
+			if err := tx.DeleteUserAPITokens(ctx, u.ID); err != nil {
+				return err
+			}
 		}
-		return nil
+		return audit(ctx, tx, event{action: "user.updated", targetKind: targetUser, targetID: u.ID})
 	})
 	return u, err
 }
 
-func applyUserUpdate(u *roster.User, in UpdateUserInput, byAdmin bool) {
+func applyUserUpdate(u *roster.User, in UpdateUserInput) {
 	set := func(dst *string, src *string) {
 		if src != nil {
 			*dst = *src
 		}
-	}
-	if in.Email != nil && !strings.EqualFold(*in.Email, u.Email) && !byAdmin {
-		u.EmailVerified = false
 	}
 	set(&u.Email, in.Email)
 	set(&u.Username, in.Username)
@@ -283,15 +332,13 @@ func (s *Service) DeleteUser(ctx context.Context, id string, ifMatch *int64) err
 				return roster.Errorf(roster.EConflict, "This is the last active instance administrator; appoint another first.")
 			}
 		}
-		sole, err := tx.TenantsWhereSoleHolder(ctx, u.ID, roster.RoleAdmin)
-		if err != nil {
+		if err := refuseSoleAdmin(ctx, tx, u.ID); err != nil {
 			return err
 		}
-		if len(sole) > 0 {
-			return roster.Errorf(roster.EConflict,
-				"The user is the only admin of tenant(s) %s; give each another admin first.", strings.Join(sole, ", "))
+		if err := tx.DeleteUser(ctx, u.ID); err != nil {
+			return err
 		}
-		return tx.DeleteUser(ctx, u.ID)
+		return audit(ctx, tx, event{action: "user.deleted", targetKind: targetUser, targetID: u.ID})
 	})
 }
 
@@ -302,7 +349,7 @@ func (s *Service) SetPassword(ctx context.Context, id, current, next string, ifM
 	if err != nil {
 		return nil, err
 	}
-	self := p.User.ID == id
+	self := p.IsUser(id)
 	var v roster.Validator
 	checkPassword(&v, "/password", next)
 	if self {
@@ -316,7 +363,7 @@ func (s *Service) SetPassword(ctx context.Context, id, current, next string, ifM
 		if u, err = tx.FindUserByID(ctx, id); err != nil {
 			return err
 		}
-		if !self && !p.User.InstanceAdmin {
+		if !self && !p.IsInstanceAdmin() {
 			if err := mayReadUser(ctx, tx, p, id); err != nil {
 				return err
 			}
@@ -361,7 +408,23 @@ func (s *Service) SetPassword(ctx context.Context, id, current, next string, ifM
 		if self && p.Session != nil {
 			keep = p.Session.ID
 		}
-		return tx.DeleteUserSessions(ctx, u.ID, keep)
+		if err := tx.DeleteUserSessions(ctx, u.ID, keep); err != nil {
+			return err
+		}
+		return audit(ctx, tx, event{action: "user.password_set", targetKind: targetUser, targetID: u.ID})
 	})
 	return u, err
+}
+
+// refuseSoleAdmin returns EConflict when the user is the only active admin of a tenant.
+func refuseSoleAdmin(ctx context.Context, tx roster.Tx, userID string) error {
+	sole, err := tx.TenantsWhereSoleHolder(ctx, userID, roster.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	if len(sole) > 0 {
+		return roster.Errorf(roster.EConflict,
+			"The user is the only active admin of tenant(s) %s; give each another admin first.", strings.Join(sole, ", "))
+	}
+	return nil
 }

@@ -14,7 +14,7 @@ import (
 
 var (
 	slugPattern     = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
-	usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@+-]*$`)
+	usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 	localePattern   = regexp.MustCompile(`^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$`)
 	roleNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
 )
@@ -23,7 +23,7 @@ var (
 const (
 	maxNameRunes        = 200
 	maxEmailBytes       = 254
-	maxUsernameBytes    = 254
+	maxUsernameBytes    = 64
 	minPasswordBytes    = 8
 	maxPasswordBytes    = 1024
 	maxDescriptionRunes = 500
@@ -31,6 +31,7 @@ const (
 	maxPermissionBytes  = 128
 	maxRolesPerMember   = 50
 	MaxBulkItems        = 1000
+	maxBulkRoles        = 5000 // role names across all items of one bulk call
 )
 
 func checkSlug(v *roster.Validator, ptr, s string) {
@@ -63,9 +64,26 @@ func checkEmail(v *roster.Validator, ptr, s string) {
 	v.Check(ok, ptr, fmt.Sprintf("must be a plain email address such as name@example.com, at most %d bytes", maxEmailBytes))
 }
 
+// checkUsername allows no "@", so that a login name with "@" is always an email.
 func checkUsername(v *roster.Validator, ptr, s string) {
 	v.Check(len(s) <= maxUsernameBytes && usernamePattern.MatchString(s), ptr,
-		fmt.Sprintf("must be 1 to %d letters, digits and . _ @ + -, starting with a letter or digit", maxUsernameBytes))
+		fmt.Sprintf("must be 1 to %d letters, digits and . _ -, starting with a letter or digit", maxUsernameBytes))
+}
+
+// usernameBase derives a username from an email's local part.
+func usernameBase(email string) string {
+	local, _, _ := strings.Cut(strings.ToLower(email), "@")
+	b := []byte(local)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			b[i] = '-'
+		}
+	}
+	base := strings.TrimLeft(string(b), "._-")
+	if base == "" {
+		base = "user"
+	}
+	return truncate(base, maxUsernameBytes-4)
 }
 
 // normalizeLocale accepts BCP 47 tags, also written with underscores (en_US).

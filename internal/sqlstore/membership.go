@@ -22,14 +22,21 @@ func (t *tx) CreateMembership(ctx context.Context, m *roster.Membership) error {
 	return t.insertMembershipRoles(ctx, m)
 }
 
+// insertMembershipRoles inserts all of m's roles in one statement.
 func (t *tx) insertMembershipRoles(ctx context.Context, m *roster.Membership) error {
-	for _, r := range m.Roles {
-		if _, err := t.exec(ctx, `INSERT INTO membership_roles (tenant_id, user_id, role_id) VALUES ($1, $2, $3)`,
-			m.TenantID, m.UserID, r.ID); err != nil {
-			return err
-		}
+	if len(m.Roles) == 0 {
+		return nil
 	}
-	return nil
+	var a args
+	q := `INSERT INTO membership_roles (tenant_id, user_id, role_id) VALUES `
+	for i, r := range m.Roles {
+		if i > 0 {
+			q += ", "
+		}
+		q += "(" + a.add(m.TenantID) + ", " + a.add(m.UserID) + ", " + a.add(r.ID) + ")"
+	}
+	_, err := t.exec(ctx, q, a...)
+	return err
 }
 
 func (t *tx) FindMembership(ctx context.Context, tenantID, userID string) (*roster.Membership, error) {
@@ -126,10 +133,11 @@ func (t *tx) DeleteMembership(ctx context.Context, tenantID, userID string) erro
 	return t.execOne(ctx, errMemberNotFound, `DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID)
 }
 
-func (t *tx) CountMembersWithRole(ctx context.Context, tenantID, roleID string) (int, error) {
+func (t *tx) CountMembersWithRole(ctx context.Context, tenantID, roleID string, activeOnly bool) (int, error) {
 	var n int
-	err := t.queryRow(ctx, nil, `SELECT COUNT(*) FROM membership_roles WHERE tenant_id = $1 AND role_id = $2`,
-		[]any{tenantID, roleID}, &n)
+	err := t.queryRow(ctx, nil, `SELECT COUNT(*) FROM membership_roles mr JOIN users u ON u.id = mr.user_id
+		WHERE mr.tenant_id = $1 AND mr.role_id = $2 AND (u.active = TRUE OR $3 = FALSE)`,
+		[]any{tenantID, roleID, activeOnly}, &n)
 	return n, err
 }
 
@@ -137,8 +145,8 @@ func (t *tx) TenantsWhereSoleHolder(ctx context.Context, userID, roleName string
 	return queryAll(ctx, t, scanString, `SELECT mr.tenant_id FROM membership_roles mr
 		JOIN roles r ON r.tenant_id = mr.tenant_id AND r.id = mr.role_id
 		WHERE mr.user_id = $1 AND r.name = $2 AND r.builtin = TRUE
-		AND NOT EXISTS (SELECT 1 FROM membership_roles o
-			WHERE o.tenant_id = mr.tenant_id AND o.role_id = mr.role_id AND o.user_id <> mr.user_id)
+		AND NOT EXISTS (SELECT 1 FROM membership_roles o JOIN users ou ON ou.id = o.user_id
+			WHERE o.tenant_id = mr.tenant_id AND o.role_id = mr.role_id AND o.user_id <> mr.user_id AND ou.active = TRUE)
 		ORDER BY mr.tenant_id`, userID, roleName)
 }
 

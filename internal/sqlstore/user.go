@@ -110,14 +110,19 @@ func (t *tx) FindUserByID(ctx context.Context, id string) (*roster.User, error) 
 	return u, nil
 }
 
-func (t *tx) FindUserByLogin(ctx context.Context, login string) (*roster.User, error) {
-	column := "username_key"
-	if strings.Contains(login, "@") {
-		column = "email_key"
-	}
+func (t *tx) FindUserByEmail(ctx context.Context, email string) (*roster.User, error) {
+	return t.findUserBy(ctx, "email_key", email)
+}
+
+func (t *tx) FindUserByUsername(ctx context.Context, username string) (*roster.User, error) {
+	return t.findUserBy(ctx, "username_key", username)
+}
+
+// findUserBy looks a user up by one of its case-folded unique keys.
+func (t *tx) findUserBy(ctx context.Context, column, value string) (*roster.User, error) {
 	u, dest, finish := userDest()
 	if err := t.queryRow(ctx, errUserNotFound, `SELECT `+userColumns+` FROM users WHERE `+column+` = $1`,
-		[]any{FoldKey(login)}, dest...); err != nil {
+		[]any{FoldKey(value)}, dest...); err != nil {
 		return nil, err
 	}
 	finish()
@@ -188,6 +193,6 @@ func (t *tx) ClaimBootstrap(ctx context.Context) (bool, error) {
 }
 
 func (t *tx) RecordLogin(ctx context.Context, id string, at time.Time) error {
-	return t.execOne(ctx, errUserNotFound, `UPDATE users SET last_login_at = $1, version = version + 1 WHERE id = $2`,
+	return t.execOne(ctx, errUserNotFound, `UPDATE users SET last_login_at = $1 WHERE id = $2`,
 		micros(at), id)
 }

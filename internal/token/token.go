@@ -13,9 +13,12 @@ import (
 	"strings"
 )
 
-// Prefixes of the kinds of secret Roster issues.
+// Prefixes of the kinds of secret Roster issues: login sessions, personal API tokens, and
+// service-account keys (sent as "Bearer sk:…", the form partner portals expect).
 const (
-	PrefixSession = "rss_"
+	PrefixSession  = "rss_"
+	PrefixAPIToken = "rsp_"
+	PrefixKey      = "sk:"
 )
 
 const (
@@ -46,6 +49,13 @@ func Valid(prefix, s string) bool {
 	}
 	body, sum := s[:len(s)-checksumLen], s[len(s)-checksumLen:]
 	return base62(big.NewInt(int64(crc32.ChecksumIEEE([]byte(body)))), checksumLen) == sum
+}
+
+// Hint returns a short reminder of which secret this is, safe to show: its prefix and its
+// last four characters (part of the checksum).
+func Hint(secret string) string {
+	i := strings.LastIndexAny(secret, "_:") + 1
+	return secret[:i] + "…" + secret[len(secret)-4:]
 }
 
 // Hash returns the hex SHA-256 under which a secret is stored and looked up.
