@@ -123,3 +123,39 @@ func TestLastAdminRace(t *testing.T) {
 		}
 	}
 }
+
+// Logins with the old password that race a password change never leave a working session:
+// either they finish first and the change ends their session, or they lose to the change.
+func TestLoginRacesPasswordChange(t *testing.T) {
+	e := newEnv(t)
+	admin := e.bootstrap()
+	ann := e.newUser(admin, "ann@example.com")
+	old := testPassword
+	for round := range 4 {
+		next := fmt.Sprintf("new password number %d", round)
+		var mu sync.Mutex
+		var tokens []string
+		var wg sync.WaitGroup
+		for range 6 {
+			wg.Go(func() {
+				res := e.do(req{method: "POST", path: "/v1/auth/login", body: map[string]any{"login": ann.email, "password": old}})
+				if res.status == http.StatusOK {
+					mu.Lock()
+					tokens = append(tokens, res.object(t)["token"].(string))
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Go(func() {
+			e.must(http.StatusNoContent, req{method: "PUT", path: "/v1/users/" + ann.id + "/password", token: admin.token,
+				body: map[string]any{"password": next}})
+		})
+		wg.Wait()
+		for _, tok := range tokens {
+			if res := e.do(req{method: "GET", path: "/v1/me", token: tok}); res.status != http.StatusUnauthorized {
+				t.Errorf("round %d: a session made with the old password still works (%d)", round, res.status)
+			}
+		}
+		old = next
+	}
+}

@@ -30,6 +30,25 @@ type env struct {
 	url    string
 	client *http.Client
 	srv    *server.Server
+	logs   *lockedBuffer // everything the server logged, at every level
+}
+
+// lockedBuffer is a bytes.Buffer safe for the server's goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // newEnv starts a server on 127.0.0.1:0 with a fresh SQLite file and stops it when t ends.
@@ -38,7 +57,8 @@ func newEnv(t *testing.T) *env {
 	cfg := server.DefaultConfig()
 	cfg.Addr = "127.0.0.1:0"
 	cfg.DB = t.TempDir() + "/roster.db"
-	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	logs := &lockedBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := server.Open(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatalf("open server: %v", err)
@@ -50,6 +70,9 @@ func newEnv(t *testing.T) *env {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
 	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
@@ -58,7 +81,7 @@ func newEnv(t *testing.T) *env {
 			t.Errorf("close: %v", err)
 		}
 	})
-	return &env{t: t, url: srv.URL(), srv: srv, client: &http.Client{
+	return &env{t: t, url: srv.URL(), srv: srv, logs: logs, client: &http.Client{
 		Timeout:   60 * time.Second,
 		Transport: &validatingTransport{t: t, next: http.DefaultTransport},
 	}}

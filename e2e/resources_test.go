@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"testing"
@@ -291,6 +292,14 @@ func TestBulkRoleSet(t *testing.T) {
 		tooMany[i] = map[string]any{"user_id": ids[0], "roles": []string{"admin"}}
 	}
 	e.must(http.StatusBadRequest, req{method: "PATCH", path: "/v1/tenants/acme/members", token: admin.token, body: tooMany})
+	manyRoles := make([]map[string]any, 1000)
+	for i := range manyRoles { // 6,000 role names in all: over the cap of 5,000
+		manyRoles[i] = map[string]any{"user_id": fmt.Sprintf("usr_%026d", i), "roles": []string{"a", "b", "c", "d", "e", "f"}}
+	}
+	res = e.must(http.StatusBadRequest, req{method: "PATCH", path: "/v1/tenants/acme/members", token: admin.token, body: manyRoles})
+	if got := res.object(t)["detail"]; got != "must name at most 5000 roles across all items; split the call" {
+		t.Errorf("detail = %v", got)
+	}
 }
 
 // If-Match must be exactly one strong entity tag of ours; near misses never match.
