@@ -73,6 +73,25 @@ func newResolver(tx roster.Tx, tenantID string) *roleResolver {
 	return &roleResolver{tx: tx, tenantID: tenantID, cache: map[string]*roster.Role{}}
 }
 
+// resolveChange resolves refs to roles of the grant's tenant, recording unknown ones in v and
+// returning v's error, then checks that the caller may grant or revoke every role that differs
+// from current (nil for a new holder).
+func (g *grant) resolveChange(ctx context.Context, tx roster.Tx, v *roster.Validator, ptr string, refs []string, current []*roster.Role) ([]*roster.Role, error) {
+	roles, err := newResolver(tx, g.tenant.ID).resolve(ctx, v, ptr, refs)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	for _, r := range changedRoles(current, roles) {
+		if err := g.mayGrant(r); err != nil {
+			return nil, err
+		}
+	}
+	return roles, nil
+}
+
 // changedRoles returns the roles in exactly one of a and b.
 func changedRoles(a, b []*roster.Role) []*roster.Role {
 	in := func(list []*roster.Role, r *roster.Role) bool {
@@ -131,17 +150,9 @@ func (s *Service) AddMember(ctx context.Context, tenantRef, userID string, roleR
 		} else if err != nil {
 			return err
 		}
-		roles, err := newResolver(tx, g.tenant.ID).resolve(ctx, &v, "/roles", roleRefs)
+		roles, err := g.resolveChange(ctx, tx, &v, "/roles", roleRefs, nil)
 		if err != nil {
 			return err
-		}
-		if err := v.Err(); err != nil {
-			return err
-		}
-		for _, r := range roles {
-			if err := g.mayGrant(r); err != nil {
-				return err
-			}
 		}
 		t := now()
 		m = &roster.Membership{TenantID: g.tenant.ID, UserID: userID, Roles: roles, CreatedAt: t, UpdatedAt: t, Version: 1}
@@ -230,14 +241,11 @@ func (s *Service) SetMemberRoles(ctx context.Context, tenantRef, userID string, 
 			return err
 		}
 		var v roster.Validator
-		roles, err := newResolver(tx, g.tenant.ID).resolve(ctx, &v, "/roles", roleRefs)
+		roles, err := g.resolveChange(ctx, tx, &v, "/roles", roleRefs, m.Roles)
 		if err != nil {
 			return err
 		}
-		if err := v.Err(); err != nil {
-			return err
-		}
-		if err := s.applyRoles(ctx, tx, g, m, roles); err != nil {
+		if err := storeRoles(ctx, tx, m, roles); err != nil {
 			return err
 		}
 		if holdsAdmin(m.Roles) && !holdsAdmin(roles) {
@@ -249,16 +257,6 @@ func (s *Service) SetMemberRoles(ctx context.Context, tenantRef, userID string, 
 		return err
 	})
 	return m, err
-}
-
-// applyRoles checks that the caller may make the change and stores it.
-func (s *Service) applyRoles(ctx context.Context, tx roster.Tx, g *grant, m *roster.Membership, roles []*roster.Role) error {
-	for _, r := range changedRoles(m.Roles, roles) {
-		if err := g.mayGrant(r); err != nil {
-			return err
-		}
-	}
-	return storeRoles(ctx, tx, m, roles)
 }
 
 // storeRoles replaces m's roles, leaving m itself as it was read, and records it.

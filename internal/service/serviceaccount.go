@@ -46,17 +46,9 @@ func (s *Service) CreateServiceAccount(ctx context.Context, tenantRef string, in
 		if err != nil {
 			return err
 		}
-		roles, err := newResolver(tx, g.tenant.ID).resolve(ctx, &v, "/roles", *in.Roles)
+		roles, err := g.resolveChange(ctx, tx, &v, "/roles", *in.Roles, nil)
 		if err != nil {
 			return err
-		}
-		if err := v.Err(); err != nil {
-			return err
-		}
-		for _, r := range roles {
-			if err := g.mayGrant(r); err != nil {
-				return err
-			}
 		}
 		t := now()
 		sa = &roster.ServiceAccount{ID: roster.NewID(roster.PrefixServiceAccount), TenantID: g.tenant.ID, Name: *in.Name,
@@ -129,17 +121,9 @@ func (s *Service) UpdateServiceAccount(ctx context.Context, tenantRef, id string
 			return err
 		}
 		if in.Roles != nil {
-			roles, err := newResolver(tx, g.tenant.ID).resolve(ctx, &v, "/roles", *in.Roles)
+			roles, err := g.resolveChange(ctx, tx, &v, "/roles", *in.Roles, sa.Roles)
 			if err != nil {
 				return err
-			}
-			if err := v.Err(); err != nil {
-				return err
-			}
-			for _, r := range changedRoles(sa.Roles, roles) {
-				if err := g.mayGrant(r); err != nil {
-					return err
-				}
 			}
 			sa.Roles = roles
 		}
