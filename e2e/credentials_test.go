@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/rosterhq/roster/internal/server"
 )
 
 func TestAPITokens(t *testing.T) {
@@ -242,4 +244,20 @@ func TestIntrospection(t *testing.T) {
 		t.Errorf("introspecting a key: %v", self)
 	}
 	e.must(http.StatusForbidden, req{method: "POST", path: "/v1/auth/introspect", token: ann.token, body: map[string]any{"token": ann.token}})
+}
+
+func TestTokenMaxTTL(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) { c.TokenMaxTTL = 24 * time.Hour })
+	admin := e.bootstrap()
+	before := time.Now()
+	tok := e.must(http.StatusCreated, req{method: "POST", path: "/v1/me/tokens", token: admin.token, body: map[string]any{"name": "capped"}}).object(t)
+	expires := mustTime(t, tok["expires_at"].(string))
+	if expires.Before(before.Add(24*time.Hour-time.Minute)) || expires.After(time.Now().Add(24*time.Hour)) {
+		t.Errorf("a token without expires_at expires at %s, want a day from now", expires)
+	}
+	res := e.must(http.StatusBadRequest, req{method: "POST", path: "/v1/me/tokens", token: admin.token,
+		body: map[string]any{"name": "too long", "expires_at": time.Now().Add(48 * time.Hour).Format(time.RFC3339)}})
+	if diff := cmp.Diff([]any{map[string]any{"pointer": "/expires_at", "detail": "must be at most 24h0m0s from now"}}, res.object(t)["errors"]); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
 }

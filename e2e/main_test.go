@@ -26,7 +26,7 @@ import (
 
 // env is one running server and a client for it.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	client *http.Client
 	srv    *server.Server
@@ -52,11 +52,15 @@ func (b *lockedBuffer) String() string {
 }
 
 // newEnv starts a server on 127.0.0.1:0 with a fresh SQLite file and stops it when t ends.
-func newEnv(t *testing.T) *env {
+// Options, when given, change the configuration first.
+func newEnv(t testing.TB, options ...func(*server.Config)) *env {
 	t.Helper()
 	cfg := server.DefaultConfig()
 	cfg.Addr = "127.0.0.1:0"
 	cfg.DB = t.TempDir() + "/roster.db"
+	for _, o := range options {
+		o(&cfg)
+	}
 	logs := &lockedBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := server.Open(context.Background(), cfg, log)
@@ -94,7 +98,7 @@ type resp struct {
 	body   []byte
 }
 
-func (r *resp) decode(t *testing.T, v any) {
+func (r *resp) decode(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.body, err)
@@ -102,7 +106,7 @@ func (r *resp) decode(t *testing.T, v any) {
 }
 
 // object returns the body as a generic JSON object.
-func (r *resp) object(t *testing.T) map[string]any {
+func (r *resp) object(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	r.decode(t, &m)
@@ -200,7 +204,7 @@ func loadSpec() (routers.Router, error) {
 // validatingTransport checks every response against the OpenAPI document, so that the
 // document cannot drift from what the server does.
 type validatingTransport struct {
-	t    *testing.T
+	t    testing.TB
 	next http.RoundTripper
 }
 
