@@ -12,8 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// auditEvents walks every page of an audit listing.
-func (e *env) auditEvents(token, path string) []map[string]any {
+// walk follows next_cursor through every page of a list and returns all items.
+func (e *env) walk(token, path string, limit int) []map[string]any {
 	e.t.Helper()
 	var out []map[string]any
 	sep := "?"
@@ -22,12 +22,16 @@ func (e *env) auditEvents(token, path string) []map[string]any {
 	}
 	cursor := ""
 	for {
-		p := path + sep + "limit=50"
+		p := fmt.Sprintf("%s%slimit=%d", path, sep, limit)
 		if cursor != "" {
 			p += "&cursor=" + url.QueryEscape(cursor)
 		}
 		page := e.must(http.StatusOK, req{method: "GET", path: p, token: token}).object(e.t)
-		for _, it := range page["items"].([]any) {
+		items := page["items"].([]any)
+		if len(items) > limit {
+			e.t.Fatalf("page of %d items, limit %d", len(items), limit)
+		}
+		for _, it := range items {
 			out = append(out, it.(map[string]any))
 		}
 		next, _ := page["next_cursor"].(string)
@@ -36,6 +40,11 @@ func (e *env) auditEvents(token, path string) []map[string]any {
 		}
 		cursor = next
 	}
+}
+
+// auditEvents returns every event of an audit listing.
+func (e *env) auditEvents(token, path string) []map[string]any {
+	return e.walk(token, path, 50)
 }
 
 func TestAuditTrail(t *testing.T) {

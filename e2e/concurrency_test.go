@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -16,26 +15,10 @@ import (
 func (e *env) walkMembers(token, tenant string, limit int) []string {
 	e.t.Helper()
 	var ids []string
-	cursor := ""
-	for {
-		path := fmt.Sprintf("/v1/tenants/%s/members?limit=%d", tenant, limit)
-		if cursor != "" {
-			path += "&cursor=" + url.QueryEscape(cursor)
-		}
-		page := e.must(http.StatusOK, req{method: "GET", path: path, token: token}).object(e.t)
-		items := page["items"].([]any)
-		if len(items) > limit {
-			e.t.Fatalf("page of %d items, limit %d", len(items), limit)
-		}
-		for _, it := range items {
-			ids = append(ids, it.(map[string]any)["user_id"].(string))
-		}
-		next, _ := page["next_cursor"].(string)
-		if next == "" {
-			return ids
-		}
-		cursor = next
+	for _, m := range e.walk(token, "/v1/tenants/"+tenant+"/members", limit) {
+		ids = append(ids, m["user_id"].(string))
 	}
+	return ids
 }
 
 // Walking 1,000 members seven at a time, while others are added, returns each member that
