@@ -156,6 +156,9 @@ type UserTx interface {
 	// guards what callers edit, and a login must not make their If-Match fail.
 	RecordLogin(ctx context.Context, id string, at time.Time) error
 	CountInstanceAdmins(ctx context.Context) (int, error)
+	// LockInstance serializes changes to who administers the installation until the
+	// transaction ends.
+	LockInstance(ctx context.Context) error
 	// ClaimBootstrap marks the instance as bootstrapped and reports whether this call did so
 	// while no user existed.
 	ClaimBootstrap(ctx context.Context) (bool, error)

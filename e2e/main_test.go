@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -22,7 +23,10 @@ import (
 
 	"github.com/rosterhq/roster/internal/httpapi"
 	"github.com/rosterhq/roster/internal/server"
+	"github.com/rosterhq/roster/internal/testdb"
 )
+
+func TestMain(m *testing.M) { os.Exit(testdb.Run(m)) }
 
 // env is one running server and a client for it.
 type env struct {
@@ -57,7 +61,8 @@ func newEnv(t testing.TB, options ...func(*server.Config)) *env {
 	t.Helper()
 	cfg := server.DefaultConfig()
 	cfg.Addr = "127.0.0.1:0"
-	cfg.DB = t.TempDir() + "/roster.db"
+	cfg.DB = testdb.DSN(t)
+	cfg.DBOptions.MaxConns = 8
 	for _, o := range options {
 		o(&cfg)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/rosterhq/roster/internal/password"
 	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/service"
+	"github.com/rosterhq/roster/internal/sqlstore"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -105,7 +106,8 @@ func newServeCommand() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on (host:port)")
-	fs.StringVar(&cfg.DB, "db", cfg.DB, "database: a SQLite file path or sqlite:PATH")
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "database: a SQLite file path, sqlite:PATH, or a postgres:// URL")
+	registerDBOptions(fs, &cfg.DBOptions)
 	fs.DurationVar(&cfg.SessionTTL, "session-ttl", cfg.SessionTTL, "lifetime of a login session")
 	fs.DurationVar(&cfg.TokenMaxTTL, "token-max-ttl", cfg.TokenMaxTTL, "longest lifetime of an API token or service-account key (0: no limit)")
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", cfg.ShutdownGrace, "time in-flight requests get to finish on shutdown")
@@ -114,7 +116,7 @@ func newServeCommand() *cobra.Command {
 }
 
 func newMigrateCommand() *cobra.Command {
-	db := server.DefaultConfig().DB
+	db, dbOptions := server.DefaultConfig().DB, sqlstore.DefaultOptions()
 	var logs logOptions
 	cmd := &cobra.Command{
 		Use:   "migrate",
@@ -125,18 +127,26 @@ func newMigrateCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			d, err := server.OpenDB(cmd.Context(), db, log)
+			d, err := server.OpenDB(cmd.Context(), db, dbOptions, log)
 			if err != nil {
 				return err
 			}
 			defer d.Close()
-			fmt.Fprintf(cmd.OutOrStdout(), "database %s is migrated\n", d.Path)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s database %s is migrated\n", d.Kind(), d.Where)
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&db, "db", db, "database: a SQLite file path or sqlite:PATH")
+	cmd.Flags().StringVar(&db, "db", db, "database: a SQLite file path, sqlite:PATH, or a postgres:// URL")
+	registerDBOptions(cmd.Flags(), &dbOptions)
 	logs.register(cmd.Flags())
 	return cmd
+}
+
+// registerDBOptions adds the flags that tune the database connection.
+func registerDBOptions(fs *pflag.FlagSet, o *sqlstore.Options) {
+	fs.IntVar(&o.MaxConns, "db-max-conns", o.MaxConns, "most PostgreSQL connections this process opens")
+	fs.DurationVar(&o.StatementTimeout, "db-statement-timeout", o.StatementTimeout, "bound on every PostgreSQL statement (0: none)")
+	fs.DurationVar(&o.Wait, "db-wait", o.Wait, "how long to retry a PostgreSQL server that does not answer yet at start")
 }
 
 func newVersionCommand() *cobra.Command {
@@ -161,7 +171,7 @@ func newUserCommand() *cobra.Command {
 }
 
 func newUserCreateCommand() *cobra.Command {
-	db := server.DefaultConfig().DB
+	db, dbOptions := server.DefaultConfig().DB, sqlstore.DefaultOptions()
 	var in service.CreateUserInput
 	var logs logOptions
 	cmd := &cobra.Command{
@@ -180,7 +190,7 @@ func newUserCreateCommand() *cobra.Command {
 				return err
 			}
 			in.Password = &pw
-			d, err := server.OpenDB(cmd.Context(), db, log)
+			d, err := server.OpenDB(cmd.Context(), db, dbOptions, log)
 			if err != nil {
 				return err
 			}
@@ -195,7 +205,8 @@ func newUserCreateCommand() *cobra.Command {
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&db, "db", db, "database: a SQLite file path or sqlite:PATH")
+	fs.StringVar(&db, "db", db, "database: a SQLite file path, sqlite:PATH, or a postgres:// URL")
+	registerDBOptions(fs, &dbOptions)
 	fs.StringVar(&in.Email, "email", "", "email address (required)")
 	fs.StringVar(&in.Username, "username", "", "username (defaults to the email)")
 	fs.StringVar(&in.GivenName, "given-name", "", "given name")

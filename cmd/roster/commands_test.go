@@ -13,6 +13,7 @@ import (
 	"github.com/rosterhq/roster/internal/password"
 	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/service"
+	"github.com/rosterhq/roster/internal/sqlstore"
 )
 
 func run(t *testing.T, stdin string, args ...string) (string, error) {
@@ -37,7 +38,7 @@ func TestUserCreate(t *testing.T) {
 	if !strings.Contains(out, "created user usr_") {
 		t.Errorf("output %q", out)
 	}
-	d, err := server.OpenDB(context.Background(), db, discard())
+	d, err := server.OpenDB(context.Background(), db, sqlstore.DefaultOptions(), discard())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,8 +69,9 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{[]string{"serve", "--db", "postgres://u:secret@localhost/db"}, nil, "PostgreSQL is not supported yet"},
-		{[]string{"serve"}, map[string]string{"ROSTER_DB": "postgresql://localhost/db"}, "PostgreSQL is not supported yet"},
+		{[]string{"serve", "--db", "postgres://u:secret@127.0.0.1:1/db", "--db-wait", "1s"}, nil, "PostgreSQL at 127.0.0.1:1/db did not answer within 1s"},
+		{[]string{"serve", "--db", "postgres://u:secret@bad host/db"}, nil, "--db: not a valid PostgreSQL URL"},
+		{[]string{"serve", "--db-max-conns", "1"}, nil, "db max conns 1: must be at least 2"},
 		{[]string{"serve", "--log-level", "loud"}, nil, `--log-level "loud"`},
 		{[]string{"serve", "--addr", "nonsense"}, nil, `addr "nonsense"`},
 		{[]string{"serve"}, map[string]string{"ROSTER_SESSION_TTL": "forever"}, "ROSTER_SESSION_TTL"},

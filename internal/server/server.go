@@ -19,8 +19,9 @@ import (
 
 // Config is everything `roster serve` can be told.
 type Config struct {
-	Addr          string        // listen address
-	DB            string        // database: a SQLite file path or sqlite:PATH
+	Addr          string // listen address
+	DB            string // database: a SQLite file path, sqlite:PATH, or a postgres:// URL
+	DBOptions     sqlstore.Options
 	SessionTTL    time.Duration // lifetime of a login session
 	TokenMaxTTL   time.Duration // longest lifetime of an API token or key; 0 for no limit
 	ShutdownGrace time.Duration // how long in-flight requests may take to finish on shutdown
@@ -29,7 +30,7 @@ type Config struct {
 // DefaultConfig returns the configuration of a zero-setup server.
 func DefaultConfig() Config {
 	return Config{
-		Addr: "127.0.0.1:8080", DB: "roster.db",
+		Addr: "127.0.0.1:8080", DB: "roster.db", DBOptions: sqlstore.DefaultOptions(),
 		SessionTTL: service.DefaultConfig().SessionTTL, ShutdownGrace: 15 * time.Second,
 	}
 }
@@ -37,8 +38,14 @@ func DefaultConfig() Config {
 // Validate checks the configuration before anything is opened.
 func (c Config) Validate() error {
 	var errs []error
-	if _, err := sqlstore.ParseDSN(c.DB); err != nil {
+	if _, _, err := sqlstore.ParseDSN(c.DB); err != nil {
 		errs = append(errs, err)
+	}
+	if c.DBOptions.MaxConns < 2 {
+		errs = append(errs, fmt.Errorf("db max conns %d: must be at least 2", c.DBOptions.MaxConns))
+	}
+	if c.DBOptions.StatementTimeout < 0 || c.DBOptions.Wait < 0 {
+		errs = append(errs, errors.New("db statement timeout and db wait must not be negative"))
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("addr %q: %w", c.Addr, err))
@@ -70,7 +77,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	db, err := OpenDB(ctx, cfg.DB, log)
+	db, err := OpenDB(ctx, cfg.DB, cfg.DBOptions, log)
 	if err != nil {
 		return nil, err
 	}
@@ -89,8 +96,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 }
 
 // OpenDB opens the database named by dsn and applies pending migrations.
-func OpenDB(ctx context.Context, dsn string, log *slog.Logger) (*sqlstore.DB, error) {
-	db, err := sqlstore.Open(ctx, dsn)
+func OpenDB(ctx context.Context, dsn string, o sqlstore.Options, log *slog.Logger) (*sqlstore.DB, error) {
+	o.Log = log
+	db, err := sqlstore.Open(ctx, dsn, o)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +128,7 @@ func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
 // Serve answers requests until ctx ends, then stops accepting connections and lets in-flight
 // requests finish within the shutdown grace period.
 func (s *Server) Serve(ctx context.Context) error {
-	s.log.Info("roster listening", "addr", s.ln.Addr().String(), "url", s.URL(), "database", "sqlite", "path", s.db.Path)
+	s.log.Info("roster listening", "addr", s.ln.Addr().String(), "url", s.URL(), "database", s.db.Kind(), "where", s.db.Where)
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.ln) }()
 	select {

@@ -87,18 +87,18 @@ func (s *Service) Login(ctx context.Context, login, pw string) (*SessionResult, 
 	var res *SessionResult
 	err = s.store.Write(ctx, func(tx roster.Tx) error {
 		// The password was checked outside this transaction; a password change or a
-		// deactivation that committed meanwhile must win.
+		// deactivation that committed meanwhile must win. Recording the login first takes the
+		// user's row lock (waiting for such a change to commit); the read after it sees it.
+		at := now()
+		if err := tx.RecordLogin(ctx, u.ID, at); err != nil {
+			return err
+		}
 		if u, err = tx.FindUserByID(ctx, u.ID); err != nil {
 			return err
 		}
 		if u.PasswordHash != verified || !u.Active {
 			return errBadLogin
 		}
-		at := now()
-		if err := tx.RecordLogin(ctx, u.ID, at); err != nil {
-			return err
-		}
-		u.LastLoginAt = &at
 		ctx := roster.NewContextWithPrincipal(ctx, &roster.Principal{User: u})
 		if err := audit(ctx, tx, event{action: "auth.login", targetKind: targetUser, targetID: u.ID}); err != nil {
 			return err

@@ -157,6 +157,9 @@ func (s *Service) DeleteRole(ctx context.Context, tenantRef, roleRef string, ifM
 		if err != nil {
 			return err
 		}
+		if err := tx.LockTenant(ctx, g.tenant.ID); err != nil { // no one is given the role meanwhile
+			return err
+		}
 		r, err := tx.FindRole(ctx, g.tenant.ID, roleRef)
 		if err != nil {
 			return err

@@ -258,12 +258,8 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput)
 		wasAdmin, wasActive := u.InstanceAdmin && u.Active, u.Active
 		applyUserUpdate(u, in)
 		if wasAdmin && !(u.InstanceAdmin && u.Active) {
-			n, err := tx.CountInstanceAdmins(ctx)
-			if err != nil {
+			if err := refuseLastInstanceAdmin(ctx, tx); err != nil {
 				return err
-			}
-			if n <= 1 {
-				return roster.Errorf(roster.EConflict, "This is the last active instance administrator; appoint another first.")
 			}
 		}
 		if wasActive && !u.Active {
@@ -324,12 +320,8 @@ func (s *Service) DeleteUser(ctx context.Context, id string, ifMatch *int64) err
 			return err
 		}
 		if u.InstanceAdmin && u.Active {
-			n, err := tx.CountInstanceAdmins(ctx)
-			if err != nil {
+			if err := refuseLastInstanceAdmin(ctx, tx); err != nil {
 				return err
-			}
-			if n <= 1 {
-				return roster.Errorf(roster.EConflict, "This is the last active instance administrator; appoint another first.")
 			}
 		}
 		if err := refuseSoleAdmin(ctx, tx, u.ID); err != nil {
@@ -416,8 +408,38 @@ func (s *Service) SetPassword(ctx context.Context, id, current, next string, ifM
 	return u, err
 }
 
-// refuseSoleAdmin returns EConflict when the user is the only active admin of a tenant.
+// refuseLastInstanceAdmin returns EConflict when there is at most one active instance
+// administrator, who is about to stop being one. It locks the instance first, so that two
+// administrators demoting each other at once cannot both pass.
+func refuseLastInstanceAdmin(ctx context.Context, tx roster.Tx) error {
+	if err := tx.LockInstance(ctx); err != nil {
+		return err
+	}
+	n, err := tx.CountInstanceAdmins(ctx)
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		return roster.Errorf(roster.EConflict, "This is the last active instance administrator; appoint another first.")
+	}
+	return nil
+}
+
+// refuseSoleAdmin returns EConflict when the user is the only active admin of a tenant. It
+// first locks every tenant the user administers (in id order, as every locker does), so that
+// a concurrent demotion of the tenant's other admin cannot pass its own check at once.
 func refuseSoleAdmin(ctx context.Context, tx roster.Tx, userID string) error {
+	ms, err := tx.ListUserMemberships(ctx, userID)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if holdsAdmin(m.Roles) {
+			if err := tx.LockTenant(ctx, m.TenantID); err != nil {
+				return err
+			}
+		}
+	}
 	sole, err := tx.TenantsWhereSoleHolder(ctx, userID, roster.RoleAdmin)
 	if err != nil {
 		return err

@@ -13,8 +13,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/database"
+	"github.com/pressly/goose/v3/lock"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/rosterhq/roster"
@@ -25,42 +28,76 @@ var migrations embed.FS
 
 // DB is an open Roster database. For SQLite it keeps two pools: a single writer connection,
 // so writers queue in Go instead of failing with "database is locked", and several readers,
-// which WAL lets run beside the writer.
+// which WAL lets run beside the writer. For PostgreSQL both are one pool.
 type DB struct {
 	writer  *sql.DB
 	reader  *sql.DB
 	dialect dialect
-	// Path is where the database lives, for log lines; it holds no credentials.
-	Path string
+	// Where describes the database for log lines: a file path, or host, port and database
+	// name. It never holds credentials.
+	Where string
 }
 
-// ParseDSN splits a --db value into a driver and its location. It accepts a file path,
-// "sqlite:PATH" and "file:PATH"; a postgres:// DSN is refused until PostgreSQL support lands.
-func ParseDSN(dsn string) (path string, err error) {
+// Options tune the connection to the database.
+type Options struct {
+	// MaxConns caps the PostgreSQL pool (SQLite always has one writer and eight readers).
+	MaxConns int
+	// StatementTimeout bounds every PostgreSQL statement; 0 means no bound.
+	StatementTimeout time.Duration
+	// Wait is how long Open retries a PostgreSQL server that does not answer yet.
+	Wait time.Duration
+	// Log receives the "waiting for the database" lines; nil for none.
+	Log *slog.Logger
+}
+
+// DefaultOptions are the options of a zero-setup server.
+func DefaultOptions() Options {
+	return Options{MaxConns: 20, StatementTimeout: 30 * time.Second, Wait: 30 * time.Second}
+}
+
+// Kinds of database a DSN names.
+const (
+	KindSQLite   = "sqlite"
+	KindPostgres = "postgres"
+)
+
+// ParseDSN says which kind of database a --db value names and where: a file path,
+// "sqlite:PATH" and "file:PATH" are SQLite; postgres:// and postgresql:// URLs are PostgreSQL.
+func ParseDSN(dsn string) (kind, location string, err error) {
 	switch {
 	case dsn == "":
-		return "", errors.New("--db: empty; give a SQLite file path such as roster.db")
+		return "", "", errors.New("--db: empty; give a SQLite file path such as roster.db or a postgres:// URL")
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return "", errors.New("--db: PostgreSQL is not supported yet; use a SQLite file path such as roster.db")
+		if _, err := pgx.ParseConfig(dsn); err != nil {
+			return "", "", errors.New("--db: not a valid PostgreSQL URL") // pgx's message may quote the password
+		}
+		return KindPostgres, dsn, nil
 	case strings.HasPrefix(dsn, "sqlite:"):
-		path = strings.TrimPrefix(dsn, "sqlite:")
+		location = strings.TrimPrefix(dsn, "sqlite:")
 	case strings.HasPrefix(dsn, "file:"):
-		path = strings.TrimPrefix(dsn, "file:")
+		location = strings.TrimPrefix(dsn, "file:")
 	default:
-		path = dsn
+		location = dsn
 	}
-	if path == "" {
-		return "", fmt.Errorf("--db: %q names no file", dsn)
+	if location == "" {
+		return "", "", fmt.Errorf("--db: %q names no file", dsn)
 	}
-	return path, nil
+	return KindSQLite, location, nil
 }
 
-// Open opens (creating if needed) the database named by dsn. It does not migrate.
-func Open(ctx context.Context, dsn string) (*DB, error) {
-	path, err := ParseDSN(dsn)
+// Open opens the database named by dsn (creating a SQLite file if needed). It does not migrate.
+func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
+	kind, location, err := ParseDSN(dsn)
 	if err != nil {
 		return nil, err
 	}
+	if kind == KindPostgres {
+		return openPostgres(ctx, location, o)
+	}
+	return openSQLite(ctx, location)
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// Every connection gets the same pragmas: WAL so readers never block the writer,
 	// synchronous=FULL so a commit is on disk before it is acknowledged, foreign keys on,
 	// and a busy timeout for the rare writer in another process (the CLI beside a server).
@@ -87,13 +124,65 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite reader: %w", err)
 	}
 	reader.SetMaxOpenConns(8)
-	db := &DB{writer: writer, reader: reader, dialect: sqliteDialect{}, Path: path}
+	db := &DB{writer: writer, reader: reader, dialect: sqliteDialect{}, Where: path}
 	if err := writer.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
 }
+
+func openPostgres(ctx context.Context, dsn string, o Options) (*DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, errors.New("--db: not a valid PostgreSQL URL")
+	}
+	if o.StatementTimeout > 0 {
+		cfg.RuntimeParams["statement_timeout"] = fmt.Sprint(o.StatementTimeout.Milliseconds())
+	}
+	where := fmt.Sprintf("%s:%d/%s", cfg.Host, cfg.Port, cfg.Database)
+	pool := stdlib.OpenDB(*cfg)
+	pool.SetMaxOpenConns(max(o.MaxConns, 2))
+	pool.SetMaxIdleConns(max(o.MaxConns, 2))
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	db := &DB{writer: pool, reader: pool, dialect: postgresDialect{}, Where: where}
+	deadline := time.Now().Add(o.Wait)
+	for attempt := 1; ; attempt++ {
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err = pool.PingContext(pctx)
+		cancel()
+		if err == nil {
+			return db, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			pool.Close()
+			return nil, fmt.Errorf("PostgreSQL at %s did not answer within %s: %s", where, o.Wait, safeError(err))
+		}
+		if o.Log != nil {
+			o.Log.Warn("waiting for the database", "database", "postgres", "where", where, "attempt", attempt, "error", safeError(err))
+		}
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+		}
+	}
+}
+
+// safeError renders a connection error without anything from the DSN but host and port.
+func safeError(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code + " " + pe.Message
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return "cannot connect"
+	}
+	return "no answer"
+}
+
+// Kind is KindSQLite or KindPostgres.
+func (db *DB) Kind() string { return db.dialect.name() }
 
 // Close closes both pools.
 func (db *DB) Close() error {
@@ -141,7 +230,16 @@ func (db *DB) Pending(ctx context.Context) (int, error) {
 }
 
 func (db *DB) migrator() (*goose.Provider, error) {
-	p, err := goose.NewProvider(database.DialectSQLite3, db.writer, mustSub(migrations, "migrations"))
+	var opts []goose.ProviderOption
+	if db.dialect.name() == KindPostgres {
+		// Replicas starting at once take turns on an advisory lock: each migration runs once.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, fmt.Errorf("migration lock: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(db.dialect.goose(), db.writer, mustSub(migrations, "migrations"), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
@@ -159,7 +257,34 @@ func (db *DB) Write(ctx context.Context, fn func(roster.Tx) error) error {
 	return db.transact(ctx, db.writer, nil, fn)
 }
 
-func (db *DB) transact(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(roster.Tx) error) (err error) {
+// maxAttempts bounds how often a transaction that hit a serialization failure or a deadlock is
+// run again before the caller is told to retry (503).
+const maxAttempts = 5
+
+func (db *DB) transact(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(roster.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := db.transactOnce(ctx, pool, opts, fn)
+		var re *retryableError
+		if !errors.As(err, &re) {
+			return err
+		}
+		if attempt == maxAttempts {
+			return db.dialect.translate(re.err)
+		}
+		select {
+		case <-time.After(time.Duration(attempt*attempt) * 5 * time.Millisecond):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// retryableError marks a failure that running the transaction again may cure.
+type retryableError struct{ err error }
+
+func (e *retryableError) Error() string { return e.err.Error() }
+
+func (db *DB) transactOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(roster.Tx) error) (err error) {
 	sqlTx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return db.translate(fmt.Errorf("begin: %w", err))
@@ -173,10 +298,17 @@ func (db *DB) transact(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, f
 			_ = sqlTx.Rollback()
 		}
 	}()
-	if err := fn(&tx{tx: sqlTx, d: db.dialect}); err != nil {
+	t := &tx{tx: sqlTx, d: db.dialect}
+	if err := fn(t); err != nil {
+		if t.retry != nil {
+			return &retryableError{t.retry}
+		}
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
+		if db.dialect.retryable(err) {
+			return &retryableError{err}
+		}
 		return db.translate(fmt.Errorf("commit: %w", err))
 	}
 	return nil
@@ -190,6 +322,17 @@ func (db *DB) translate(err error) error {
 type tx struct {
 	tx *sql.Tx
 	d  dialect
+	// retry holds the first driver error that running the transaction again may cure; once
+	// set, the transaction is aborted whatever fn does with the error.
+	retry error
+}
+
+// fail translates a driver error, noting it when the whole transaction may be retried.
+func (t *tx) fail(err error) error {
+	if t.retry == nil && t.d.retryable(err) {
+		t.retry = err
+	}
+	return t.d.translate(err)
 }
 
 var _ roster.Tx = (*tx)(nil)
@@ -197,7 +340,7 @@ var _ roster.Tx = (*tx)(nil)
 func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	res, err := t.tx.ExecContext(ctx, query, args...)
 	if err != nil {
-		return nil, t.d.translate(err)
+		return nil, t.fail(err)
 	}
 	return res, nil
 }
@@ -221,7 +364,7 @@ func (t *tx) execOne(ctx context.Context, notFound error, query string, args ...
 func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	rows, err := t.tx.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, t.d.translate(err)
+		return nil, t.fail(err)
 	}
 	return rows, nil
 }
@@ -233,7 +376,7 @@ func (t *tx) queryRow(ctx context.Context, notFound error, query string, args []
 		return notFound
 	}
 	if err != nil {
-		return t.d.translate(err)
+		return t.fail(err)
 	}
 	return nil
 }
@@ -252,11 +395,11 @@ func queryAll[T any](ctx context.Context, t *tx, scan func(scanner) (T, error), 
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
-			return nil, t.d.translate(err)
+			return nil, t.fail(err)
 		}
 		out = append(out, v)
 	}
-	return out, t.d.translate(rows.Err())
+	return out, t.fail(rows.Err())
 }
 
 // micros and fromMicros convert between time.Time and the stored BIGINT microseconds.

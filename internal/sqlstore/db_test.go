@@ -6,17 +6,20 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
+	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/testdb"
 )
 
-func openTest(t *testing.T, path string) *DB {
+func TestMain(m *testing.M) { os.Exit(testdb.Run(m)) }
+
+func openTest(t *testing.T, dsn string) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), path)
+	db, err := Open(context.Background(), dsn, DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +32,10 @@ func openTest(t *testing.T, path string) *DB {
 
 // Both pools run with the settings durability and integrity rest on.
 func TestPragmas(t *testing.T) {
-	db := openTest(t, filepath.Join(t.TempDir(), "r.db"))
+	if testdb.Kind() != testdb.SQLite {
+		t.Skip("SQLite pragmas")
+	}
+	db := openTest(t, testdb.DSN(t))
 	for _, c := range []struct {
 		pragma string
 		want   string
@@ -53,8 +59,8 @@ func TestPragmas(t *testing.T) {
 // Two independent handles on one file (the server and the command line, say) write at once
 // without "database is locked": writers queue on BEGIN IMMEDIATE and the busy timeout.
 func TestConcurrentWritersFromTwoHandles(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "r.db")
-	a, b := openTest(t, path), openTest(t, path)
+	dsn := testdb.DSN(t)
+	a, b := openTest(t, dsn), openTest(t, dsn)
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	errs := make(chan error, 400)
@@ -96,7 +102,7 @@ func TestConcurrentWritersFromTwoHandles(t *testing.T) {
 
 // A write that fails or panics leaves nothing behind.
 func TestWriteRollsBack(t *testing.T) {
-	db := openTest(t, filepath.Join(t.TempDir(), "r.db"))
+	db := openTest(t, testdb.DSN(t))
 	ctx := context.Background()
 	tenant := func(slug string) *roster.Tenant {
 		now := time.Now()

@@ -100,7 +100,7 @@ func (t *tx) memberships(ctx context.Context, inner string, a args) ([]*roster.M
 		role, rdest, finishRole := roleDest()
 		dest := append([]any{&m.TenantID, &m.UserID, &created, &updated, &m.Version}, udest...)
 		if err := rows.Scan(append(dest, rdest...)...); err != nil {
-			return nil, t.d.translate(err)
+			return nil, t.fail(err)
 		}
 		if err := finishRole(); err != nil {
 			return nil, err
@@ -113,7 +113,7 @@ func (t *tx) memberships(ctx context.Context, inner string, a args) ([]*roster.M
 		m.CreatedAt, m.UpdatedAt, m.User, m.Roles = fromMicros(created), fromMicros(updated), u, []*roster.Role{role}
 		out = append(out, &m)
 	}
-	return out, t.d.translate(rows.Err())
+	return out, t.fail(rows.Err())
 }
 
 func (t *tx) SetMembershipRoles(ctx context.Context, m *roster.Membership) error {

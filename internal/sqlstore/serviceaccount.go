@@ -60,7 +60,7 @@ func (t *tx) serviceAccounts(ctx context.Context, inner string, a args) ([]*rost
 		var created, updated int64
 		role, rdest, finishRole := roleDest()
 		if err := rows.Scan(append([]any{&sa.ID, &sa.TenantID, &sa.Name, &created, &updated, &sa.Version}, rdest...)...); err != nil {
-			return nil, t.d.translate(err)
+			return nil, t.fail(err)
 		}
 		if err := finishRole(); err != nil {
 			return nil, err
@@ -72,7 +72,7 @@ func (t *tx) serviceAccounts(ctx context.Context, inner string, a args) ([]*rost
 		sa.CreatedAt, sa.UpdatedAt, sa.Roles = fromMicros(created), fromMicros(updated), []*roster.Role{role}
 		out = append(out, &sa)
 	}
-	return out, t.d.translate(rows.Err())
+	return out, t.fail(rows.Err())
 }
 
 func (t *tx) FindServiceAccount(ctx context.Context, tenantID, id string) (*roster.ServiceAccount, error) {

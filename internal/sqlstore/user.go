@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -82,7 +83,7 @@ func (t *tx) userConflict(ctx context.Context, u *roster.User) error {
 	for rows.Next() {
 		var email, username bool
 		if err := rows.Scan(&email, &username); err != nil {
-			return t.d.translate(err)
+			return t.fail(err)
 		}
 		if email {
 			fields = append(fields, roster.FieldError{Pointer: "/email", Detail: "is already used by another user"})
@@ -92,7 +93,7 @@ func (t *tx) userConflict(ctx context.Context, u *roster.User) error {
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return t.d.translate(err)
+		return t.fail(err)
 	}
 	if len(fields) == 0 {
 		return nil
@@ -195,4 +196,8 @@ func (t *tx) ClaimBootstrap(ctx context.Context) (bool, error) {
 func (t *tx) RecordLogin(ctx context.Context, id string, at time.Time) error {
 	return t.execOne(ctx, errUserNotFound, `UPDATE users SET last_login_at = $1 WHERE id = $2`,
 		micros(at), id)
+}
+
+func (t *tx) LockInstance(ctx context.Context) error {
+	return t.execOne(ctx, errors.New("instance row missing"), `UPDATE instance SET bootstrapped = bootstrapped WHERE id = 1`)
 }
