@@ -109,7 +109,9 @@ type MemberFilter struct {
 }
 
 // Store opens transactions on the database. Read transactions may run on a replica or reader
-// pool; write transactions are serialized where the database needs it.
+// pool; write transactions are serialized where the database needs it. A transaction that
+// fails in a way a second try may cure (a serialization failure, a deadlock) is run again, so
+// fn must not keep state from an earlier run.
 type Store interface {
 	Read(ctx context.Context, fn func(Tx) error) error
 	Write(ctx context.Context, fn func(Tx) error) error

@@ -1,12 +1,15 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/rosterhq/roster/internal/testdb"
 )
 
 // Benchmarks of whole requests over loopback against a real SQLite file. They bypass the
@@ -92,18 +95,7 @@ func BenchmarkCreateUserAndAddMember(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			i := n.Add(1)
-			req, _ := http.NewRequest("POST", e.url+"/v1/users", strings.NewReader(fmt.Sprintf(`{"email": "b%d@example.com"}`, i)))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+admin.token)
-			res, err := c.Do(req)
-			if err != nil || res.StatusCode != http.StatusCreated {
-				b.Fatalf("create user: %v %v", err, res)
-			}
-			var id string
-			body, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			id = string(body[strings.Index(string(body), `"id":"`)+6:][:30])
+			id := createUserID(b, c, e.url, admin.token, fmt.Sprintf("b%d@example.com", n.Add(1)))
 			call(b, c, "POST", e.url+"/v1/tenants/acme/members", admin.token, `{"user_id": "`+id+`", "roles": ["viewer"]}`, http.StatusCreated)
 		}
 	})
@@ -120,4 +112,68 @@ func BenchmarkLogin(b *testing.B) {
 			call(b, c, "POST", e.url+"/v1/auth/login", "", `{"login": "root", "password": "`+testPassword+`"}`, http.StatusOK)
 		}
 	})
+}
+
+// BenchmarkReplicas drives real `roster serve` processes, requests alternating between them:
+// one replica on the current database, and two on PostgreSQL. "read" is a token-authenticated
+// GET /v1/users/{id}; "write" creates a user and adds it to a tenant (two writes).
+func BenchmarkReplicas(b *testing.B) {
+	counts := []int{1}
+	if testdb.Kind() == testdb.Postgres {
+		counts = append(counts, 2)
+	}
+	for _, n := range counts {
+		rs := startReplicas(b, testdb.DSN(b), n)
+		envs := make([]*env, n)
+		for i, r := range rs {
+			envs[i] = r.env
+		}
+		admin := envs[0].bootstrap()
+		envs[0].createTenant(admin, "acme")
+		var ids []string
+		for i := range 100 {
+			ids = append(ids, envs[0].createUser(admin, fmt.Sprintf("seed%d@example.com", i)))
+		}
+		c := benchClient()
+		b.Run(fmt.Sprintf("%s/%d-replicas/read", testdb.Kind(), n), func(b *testing.B) {
+			var k atomic.Int64
+			b.SetParallelism(benchClients)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := k.Add(1)
+					call(b, c, "GET", envs[i%int64(n)].url+"/v1/users/"+ids[i%int64(len(ids))], admin.token, "", http.StatusOK)
+				}
+			})
+		})
+		var seq atomic.Int64
+		b.Run(fmt.Sprintf("%s/%d-replicas/write", testdb.Kind(), n), func(b *testing.B) {
+			b.SetParallelism(benchClients)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := seq.Add(1)
+					url := envs[i%int64(n)].url
+					id := createUserID(b, c, url, admin.token, fmt.Sprintf("w%d@example.com", i))
+					call(b, c, "POST", url+"/v1/tenants/acme/members", admin.token, `{"user_id": "`+id+`", "roles": ["viewer"]}`, http.StatusCreated)
+				}
+			})
+		})
+	}
+}
+
+func createUserID(b *testing.B, c *http.Client, url, token, email string) string {
+	req, _ := http.NewRequest("POST", url+"/v1/users", strings.NewReader(`{"email": "`+email+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := c.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Body.Close()
+	var u struct {
+		ID string `json:"id"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&u); err != nil || res.StatusCode != http.StatusCreated {
+		b.Fatalf("create user: %d %v", res.StatusCode, err)
+	}
+	return u.ID
 }

@@ -59,6 +59,7 @@ func (s *Service) Introspect(ctx context.Context, secret string) (*Introspection
 	}
 	out := &Introspection{Active: true}
 	err = s.store.Read(ctx, func(tx roster.Tx) error {
+		out.Tenants = nil // the store may run this function again
 		switch {
 		case subject.ServiceAccount != nil:
 			sa, k := subject.ServiceAccount, subject.Key

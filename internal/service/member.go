@@ -347,6 +347,7 @@ func (s *Service) BulkSetMemberRoles(ctx context.Context, tenantRef string, item
 	}
 	var out []*roster.Membership
 	err := s.store.Write(ctx, func(tx roster.Tx) error {
+		out = nil // the store may run this function again after a deadlock
 		g, err := grantFor(ctx, tx, tenantRef, PermMembersWrite)
 		if err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -129,5 +130,53 @@ func TestWriteRollsBack(t *testing.T) {
 		if roster.ErrorCodeOf(err) != roster.ENotFound {
 			t.Errorf("tenant %s after rollback: %v, want not found", slug, err)
 		}
+	}
+}
+
+// A deadlock aborts one of two transactions; the store runs it again and both succeed.
+func TestDeadlockIsRetried(t *testing.T) {
+	if testdb.Kind() != testdb.Postgres {
+		t.Skip("SQLite has a single writer and no deadlocks")
+	}
+	db := openTest(t, testdb.DSN(t))
+	ctx := context.Background()
+	var ids [2]string
+	for i := range ids {
+		now := time.Now()
+		ids[i] = roster.NewID(roster.PrefixTenant)
+		if err := db.Write(ctx, func(tx roster.Tx) error {
+			return tx.CreateTenant(ctx, &roster.Tenant{ID: ids[i], Slug: fmt.Sprintf("t%d", i), Name: "t", CreatedAt: now, UpdatedAt: now, Version: 1})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var attempts atomic.Int64
+	var first sync.WaitGroup // both hold their first lock before either takes its second
+	first.Add(2)
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Go(func() {
+			errs[i] = db.Write(ctx, func(tx roster.Tx) error {
+				n := attempts.Add(1)
+				if err := tx.LockTenant(ctx, ids[i]); err != nil {
+					return err
+				}
+				if n <= 2 {
+					first.Done()
+					first.Wait()
+				}
+				return tx.LockTenant(ctx, ids[1-i])
+			})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("transaction %d: %v", i, err)
+		}
+	}
+	if n := attempts.Load(); n < 3 {
+		t.Errorf("%d attempts: no deadlock happened, so nothing was retried", n)
 	}
 }
