@@ -75,7 +75,7 @@ func (e *env) newServiceAccount(by principal, tenant, name string, roles ...stri
 	return id, res.object(e.t)["key"].(string)
 }
 
-func strs(t *testing.T, v any) []string {
+func strs(t testing.TB, v any) []string {
 	t.Helper()
 	list, ok := v.([]any)
 	if !ok {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/service"
 )
 
@@ -103,6 +104,12 @@ func (a *API) routes() {
 	a.authed("GET /v1/tenants/{tenant}/audit-events", a.listTenantAuditEvents)
 }
 
+// Mount serves h under prefix (such as "/compat/exolink"), behind the same request ids,
+// logging and panic recovery as the native API. h sees paths with the prefix removed.
+func (a *API) Mount(prefix string, h http.Handler) {
+	a.mux.Handle(prefix+"/", http.StripPrefix(prefix, h))
+}
+
 // public registers a route that needs no credentials.
 func (a *API) public(pattern string, h handlerFunc) {
 	a.mux.Handle(pattern, a.adapt(h))
@@ -111,7 +118,7 @@ func (a *API) public(pattern string, h handlerFunc) {
 // authed registers a route that needs a bearer token; the principal is in the context.
 func (a *API) authed(pattern string, h handlerFunc) {
 	a.mux.Handle(pattern, a.adapt(func(w http.ResponseWriter, r *http.Request) error {
-		secret, err := bearerToken(r)
+		secret, err := httpx.BearerToken(r)
 		if err != nil {
 			return err
 		}
@@ -123,30 +130,16 @@ func (a *API) authed(pattern string, h handlerFunc) {
 	}))
 }
 
-// bearerToken returns the credential of an "Authorization: Bearer" header. The scheme is
-// case-insensitive (RFC 9110); credentials are never taken from the query string.
-func bearerToken(r *http.Request) (string, error) {
-	h := r.Header.Get("Authorization")
-	if h == "" {
-		return "", roster.Errorf(roster.EUnauthenticated, "Authentication required: send Authorization: Bearer <token>.")
-	}
-	scheme, secret, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
-		return "", roster.Errorf(roster.EUnauthenticated, "The Authorization header must have the form: Bearer <token>.")
-	}
-	return strings.TrimSpace(secret), nil
-}
-
 // adapt turns a handlerFunc into an http.Handler, answering its error as a problem document.
 func (a *API) adapt(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := h(w, r)
 		switch {
 		case err == nil:
-		case errors.Is(err, errBodyTooLarge):
+		case errors.Is(err, httpx.ErrBodyTooLarge):
 			writeProblem(w, r, http.StatusRequestEntityTooLarge, codePayloadTooLarge,
 				"The request body is larger than 1 MiB.", nil)
-		case errors.Is(err, errMediaType):
+		case errors.Is(err, httpx.ErrMediaType):
 			writeProblem(w, r, http.StatusUnsupportedMediaType, codeUnsupportedMediaType,
 				"Send the request body as JSON with Content-Type: application/json.", nil)
 		default:
@@ -187,14 +180,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // noRoute answers a request no route matches: 405 with Allow when the path exists under
 // another method, else 404.
 func (a *API) noRoute(w http.ResponseWriter, r *http.Request) {
-	var allowed []string
-	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
-		probe := r.Clone(r.Context())
-		probe.Method = m
-		if _, p := a.mux.Handler(probe); p != "" {
-			allowed = append(allowed, m)
-		}
-	}
+	allowed := httpx.AllowedMethods(a.mux, r)
 	if len(allowed) == 0 {
 		writeProblem(w, r, http.StatusNotFound, string(roster.ENotFound), "No such route: "+r.URL.Path, nil)
 		return
@@ -248,7 +234,7 @@ func clientInfo(r *http.Request, requestID string) roster.RequestInfo {
 }
 
 func (a *API) health(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/service"
 )
 
@@ -64,7 +65,7 @@ func (a *API) listAuditEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(events, next, auditEventView))
+	httpx.WriteJSON(w, http.StatusOK, newList(events, next, auditEventView))
 	return nil
 }
 
@@ -77,6 +78,6 @@ func (a *API) listTenantAuditEvents(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(events, next, auditEventView))
+	httpx.WriteJSON(w, http.StatusOK, newList(events, next, auditEventView))
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/service"
 )
 
@@ -26,7 +27,7 @@ func (a *API) bootstrap(w http.ResponseWriter, r *http.Request) error {
 		Password string `json:"password"`
 		Username string `json:"username"`
 	}
-	if err := decodeJSON(r, &in); err != nil {
+	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	res, err := a.svc.Bootstrap(r.Context(), service.BootstrapInput{Email: in.Email, Password: in.Password, Username: in.Username})
@@ -34,7 +35,7 @@ func (a *API) bootstrap(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusCreated, sessionView(res))
+	httpx.WriteJSON(w, http.StatusCreated, sessionView(res))
 	return nil
 }
 
@@ -43,7 +44,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 		Login    string `json:"login"`
 		Password string `json:"password"`
 	}
-	if err := decodeJSON(r, &in); err != nil {
+	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	res, err := a.svc.Login(r.Context(), in.Login, in.Password)
@@ -51,7 +52,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, sessionView(res))
+	httpx.WriteJSON(w, http.StatusOK, sessionView(res))
 	return nil
 }
 
@@ -90,7 +91,7 @@ func (a *API) me(w http.ResponseWriter, r *http.Request) error {
 			Roles:  roleNames(v.Membership.Roles), Permissions: nonNil(v.Permissions),
 		})
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -134,7 +135,7 @@ func (a *API) introspect(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Token string `json:"token"`
 	}
-	if err := decodeJSON(r, &in); err != nil {
+	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	res, err := a.svc.Introspect(r.Context(), in.Token)
@@ -143,7 +144,7 @@ func (a *API) introspect(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	if !res.Active {
-		writeJSON(w, http.StatusOK, introspectionJSON{})
+		httpx.WriteJSON(w, http.StatusOK, introspectionJSON{})
 		return nil
 	}
 	out := introspectionJSON{Active: true, TokenType: res.Kind, Sub: res.Subject, Username: res.Username, JTI: res.CredentialID,
@@ -160,6 +161,6 @@ func (a *API) introspect(w http.ResponseWriter, r *http.Request) error {
 			Roles: roleNames(t.Roles), Permissions: nonNil(t.Permissions)})
 	}
 	out.Tenants = &tenants
-	writeJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil
 }

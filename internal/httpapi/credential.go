@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/httpx"
 )
 
 type tokenJSON struct {
@@ -56,7 +57,7 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
 		Name      string  `json:"name"`
 		ExpiresAt *string `json:"expires_at" roster:"nullable"`
 	}
-	if err := decodeJSON(r, &in); err != nil {
+	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	var v roster.Validator
@@ -70,7 +71,7 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Location", "/v1/me/tokens/"+res.Token.ID)
-	writeJSON(w, http.StatusCreated, struct {
+	httpx.WriteJSON(w, http.StatusCreated, struct {
 		tokenJSON
 		Token string `json:"token"`
 	}{tokenView(res.Token), res.Secret})
@@ -82,7 +83,7 @@ func (a *API) listTokens(w http.ResponseWriter, r *http.Request, userID string) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(tokens, "", tokenView))
+	httpx.WriteJSON(w, http.StatusOK, newList(tokens, "", tokenView))
 	return nil
 }
 
@@ -119,7 +120,7 @@ func (a *API) listSessions(w http.ResponseWriter, r *http.Request, userID string
 	if p := roster.PrincipalFromContext(r.Context()); p.Session != nil {
 		current = p.Session.ID
 	}
-	writeJSON(w, http.StatusOK, newList(sessions, "", func(s *roster.Session) sessionInfoJSON {
+	httpx.WriteJSON(w, http.StatusOK, newList(sessions, "", func(s *roster.Session) sessionInfoJSON {
 		return sessionInfoJSON{ID: s.ID, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt, LastUsedAt: s.LastUsedAt,
 			ClientAddr: s.ClientAddr, UserAgent: s.UserAgent, Current: s.ID == current}
 	}))

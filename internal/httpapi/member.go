@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/service"
 )
 
@@ -40,7 +41,7 @@ func writeMember(w http.ResponseWriter, status int, m *roster.Membership) {
 	if status == http.StatusCreated {
 		w.Header().Set("Location", "/v1/tenants/"+m.TenantID+"/members/"+m.UserID)
 	}
-	writeJSON(w, status, memberView(m))
+	httpx.WriteJSON(w, status, memberView(m))
 }
 
 func (a *API) listMembers(w http.ResponseWriter, r *http.Request) error {
@@ -54,7 +55,7 @@ func (a *API) listMembers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(ms, next, memberView))
+	httpx.WriteJSON(w, http.StatusOK, newList(ms, next, memberView))
 	return nil
 }
 
@@ -63,7 +64,7 @@ func (a *API) addMember(w http.ResponseWriter, r *http.Request) error {
 		UserID string   `json:"user_id"`
 		Roles  []string `json:"roles"`
 	}
-	if err := decodeJSON(r, &in); err != nil {
+	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	m, err := a.svc.AddMember(r.Context(), r.PathValue("tenant"), in.UserID, in.Roles)
@@ -87,7 +88,7 @@ func (a *API) setMemberRoles(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Roles []string `json:"roles"`
 	}
-	if err := decodeJSON(r, &in); err != nil {
+	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	m, err := a.svc.SetMemberRoles(r.Context(), r.PathValue("tenant"), r.PathValue("user"), in.Roles, ifMatch(r))
@@ -111,7 +112,7 @@ func (a *API) bulkSetMemberRoles(w http.ResponseWriter, r *http.Request) error {
 		UserID string   `json:"user_id"`
 		Roles  []string `json:"roles"`
 	}
-	if err := decodeJSON(r, &in); err != nil {
+	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	items := make([]service.BulkRoleItem, len(in))
@@ -122,7 +123,7 @@ func (a *API) bulkSetMemberRoles(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, struct {
+	httpx.WriteJSON(w, http.StatusOK, struct {
 		Items []memberJSON `json:"items"`
 	}{newList(ms, "", memberView).Items})
 	return nil

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/httpx"
 )
 
 // statusOf is the one table from error codes to HTTP statuses. Unknown errors are 500.
@@ -65,7 +66,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 }
 
 func writeProblem(w http.ResponseWriter, r *http.Request, status int, code, detail string, fields []roster.FieldError) {
-	writeJSONAs(w, "application/problem+json", status, Problem{
+	httpx.WriteJSONAs(w, "application/problem+json", status, Problem{
 		Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail,
 		Code: code, RequestID: requestID(r.Context()), Errors: fields,
 	})

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/service"
 )
 
@@ -39,7 +40,7 @@ func writeRole(w http.ResponseWriter, status int, r *roster.Role) {
 	if status == http.StatusCreated {
 		w.Header().Set("Location", "/v1/tenants/"+r.TenantID+"/roles/"+r.ID)
 	}
-	writeJSON(w, status, roleView(r))
+	httpx.WriteJSON(w, status, roleView(r))
 }
 
 func (a *API) listRoles(w http.ResponseWriter, r *http.Request) error {
@@ -52,13 +53,13 @@ func (a *API) listRoles(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(roles, next, roleView))
+	httpx.WriteJSON(w, http.StatusOK, newList(roles, next, roleView))
 	return nil
 }
 
 func (a *API) createRole(w http.ResponseWriter, r *http.Request) error {
 	var in roleBody
-	if err := decodeJSON(r, &in); err != nil {
+	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	role, err := a.svc.CreateRole(r.Context(), r.PathValue("tenant"), in.input(r))
@@ -80,7 +81,7 @@ func (a *API) getRole(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) updateRole(w http.ResponseWriter, r *http.Request) error {
 	var in roleBody
-	if err := decodeJSON(r, &in); err != nil {
+	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	role, err := a.svc.UpdateRole(r.Context(), r.PathValue("tenant"), r.PathValue("role"), in.input(r))

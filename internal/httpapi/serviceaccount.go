@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/service"
 )
 
@@ -39,7 +40,7 @@ func writeServiceAccount(w http.ResponseWriter, status int, sa *roster.ServiceAc
 	if status == http.StatusCreated {
 		w.Header().Set("Location", "/v1/tenants/"+sa.TenantID+"/service-accounts/"+sa.ID)
 	}
-	writeJSON(w, status, serviceAccountView(sa))
+	httpx.WriteJSON(w, status, serviceAccountView(sa))
 }
 
 type serviceAccountBody struct {
@@ -57,13 +58,13 @@ func (a *API) listServiceAccounts(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(out, next, serviceAccountView))
+	httpx.WriteJSON(w, http.StatusOK, newList(out, next, serviceAccountView))
 	return nil
 }
 
 func (a *API) createServiceAccount(w http.ResponseWriter, r *http.Request) error {
 	var in serviceAccountBody
-	if err := decodeJSON(r, &in); err != nil {
+	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	sa, err := a.svc.CreateServiceAccount(r.Context(), r.PathValue("tenant"), service.ServiceAccountInput{Name: in.Name, Roles: in.Roles})
@@ -85,7 +86,7 @@ func (a *API) getServiceAccount(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) updateServiceAccount(w http.ResponseWriter, r *http.Request) error {
 	var in serviceAccountBody
-	if err := decodeJSON(r, &in); err != nil {
+	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	sa, err := a.svc.UpdateServiceAccount(r.Context(), r.PathValue("tenant"), r.PathValue("sa"),
@@ -110,7 +111,7 @@ func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(keys, "", keyView))
+	httpx.WriteJSON(w, http.StatusOK, newList(keys, "", keyView))
 	return nil
 }
 
@@ -118,7 +119,7 @@ func (a *API) createKey(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		ExpiresAt *string `json:"expires_at" roster:"nullable"`
 	}
-	if err := decodeJSON(r, &in); err != nil {
+	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	var v roster.Validator
@@ -132,7 +133,7 @@ func (a *API) createKey(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Location", "/v1/tenants/"+res.Key.TenantID+"/service-accounts/"+res.Key.ServiceAccountID+"/keys/"+res.Key.ID)
-	writeJSON(w, http.StatusCreated, struct {
+	httpx.WriteJSON(w, http.StatusCreated, struct {
 		keyJSON
 		Key string `json:"key"`
 	}{keyView(res.Key), res.Secret})

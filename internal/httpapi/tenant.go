@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/service"
 )
 
@@ -30,7 +31,7 @@ func writeTenant(w http.ResponseWriter, status int, t *roster.Tenant) {
 	if status == http.StatusCreated {
 		w.Header().Set("Location", "/v1/tenants/"+t.ID)
 	}
-	writeJSON(w, status, tenantView(t))
+	httpx.WriteJSON(w, status, tenantView(t))
 }
 
 func (a *API) listTenants(w http.ResponseWriter, r *http.Request) error {
@@ -43,13 +44,13 @@ func (a *API) listTenants(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(tenants, next, tenantView))
+	httpx.WriteJSON(w, http.StatusOK, newList(tenants, next, tenantView))
 	return nil
 }
 
 func (a *API) createTenant(w http.ResponseWriter, r *http.Request) error {
 	var in tenantBody
-	if err := decodeJSON(r, &in); err != nil {
+	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	t, err := a.svc.CreateTenant(r.Context(), service.TenantInput{Slug: in.Slug, Name: in.Name})
@@ -71,7 +72,7 @@ func (a *API) getTenant(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) updateTenant(w http.ResponseWriter, r *http.Request) error {
 	var in tenantBody
-	if err := decodeJSON(r, &in); err != nil {
+	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	t, err := a.svc.UpdateTenant(r.Context(), r.PathValue("tenant"), service.TenantInput{Slug: in.Slug, Name: in.Name, IfMatch: ifMatch(r)})

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/service"
 )
 
@@ -36,7 +37,7 @@ func writeUser(w http.ResponseWriter, status int, u *roster.User) {
 	if status == http.StatusCreated {
 		w.Header().Set("Location", "/v1/users/"+u.ID)
 	}
-	writeJSON(w, status, userView(u))
+	httpx.WriteJSON(w, status, userView(u))
 }
 
 func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
@@ -50,7 +51,7 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(users, next, userView))
+	httpx.WriteJSON(w, http.StatusOK, newList(users, next, userView))
 	return nil
 }
 
@@ -66,7 +67,7 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
 		EmailVerified bool    `json:"email_verified"`
 		InstanceAdmin bool    `json:"instance_admin"`
 	}
-	if err := decodeJSON(r, &in); err != nil {
+	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	u, err := a.svc.CreateUser(r.Context(), service.CreateUserInput{
@@ -100,7 +101,7 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
 		EmailVerified *bool   `json:"email_verified"`
 		InstanceAdmin *bool   `json:"instance_admin"`
 	}
-	if err := decodeJSON(r, &in); err != nil {
+	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	u, err := a.svc.UpdateUser(r.Context(), r.PathValue("user"), service.UpdateUserInput{
@@ -127,7 +128,7 @@ func (a *API) setPassword(w http.ResponseWriter, r *http.Request) error {
 		Password        string `json:"password"`
 		CurrentPassword string `json:"current_password"`
 	}
-	if err := decodeJSON(r, &in); err != nil {
+	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	if _, err := a.svc.SetPassword(r.Context(), r.PathValue("user"), in.CurrentPassword, in.Password, ifMatch(r)); err != nil {

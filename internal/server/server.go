@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/rosterhq/roster/internal/compat/exolink"
 	"github.com/rosterhq/roster/internal/httpapi"
 	"github.com/rosterhq/roster/internal/password"
 	"github.com/rosterhq/roster/internal/service"
@@ -84,7 +85,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	svc := service.New(db, password.NewHasher(password.DefaultParams), service.Config{SessionTTL: cfg.SessionTTL, TokenMaxTTL: cfg.TokenMaxTTL}, log)
 	s := &Server{cfg: cfg, log: log, db: db, svc: svc}
 	s.http = &http.Server{
-		Handler:           httpapi.New(svc, log),
+		Handler:           handler(svc, log),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -93,6 +94,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return s, nil
+}
+
+// handler serves the native API with every compatibility surface mounted beside it.
+func handler(svc *service.Service, log *slog.Logger) http.Handler {
+	api := httpapi.New(svc, log)
+	api.Mount("/compat/exolink", exolink.New(svc, log))
+	return api
 }
 
 // OpenDB opens the database named by dsn and applies pending migrations.

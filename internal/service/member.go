@@ -16,10 +16,38 @@ type MemberQuery struct {
 	Query       string
 }
 
-// BulkRoleItem is one member's new role set in a bulk call.
+// BulkRoleItem is one member's new role set in a bulk call. With Builtin, Roles may name only
+// built-in roles (admin, user, viewer); they replace the member's built-in roles and its custom
+// roles stay.
 type BulkRoleItem struct {
-	UserID string
-	Roles  []string
+	UserID  string
+	Roles   []string
+	Builtin bool
+}
+
+var builtinNames = []string{roster.RoleAdmin, roster.RoleUser, roster.RoleViewer}
+
+// checkBuiltin records a problem at ptr for each ref that is not a built-in role's name.
+func checkBuiltin(v *roster.Validator, ptr string, refs []string) bool {
+	ok := true
+	for _, ref := range refs {
+		if !slices.Contains(builtinNames, ref) {
+			v.Field(ptr, "must be one of admin, user, viewer")
+			ok = false
+		}
+	}
+	return ok
+}
+
+// withCustomRoles returns refs plus the names of the custom roles among current.
+func withCustomRoles(refs []string, current []*roster.Role) []string {
+	out := slices.Clone(refs)
+	for _, r := range current {
+		if !r.Builtin {
+			out = append(out, r.Name)
+		}
+	}
+	return out
 }
 
 // errMemberNotFound hides memberships the caller may not see.
@@ -222,9 +250,56 @@ func (s *Service) ListMembers(ctx context.Context, tenantRef string, q MemberQue
 	return ms, next, nil
 }
 
+// TenantDirectory lists a tenant's members, like ListMembers, to anyone who belongs to the
+// tenant, whatever its roles: the rule of surfaces whose reads need only membership.
+func (s *Service) TenantDirectory(ctx context.Context, tenantRef string, o ListOptions) ([]*roster.Membership, string, error) {
+	var v roster.Validator
+	f := roster.MemberFilter{Page: o.page(&v)}
+	if err := v.Err(); err != nil {
+		return nil, "", err
+	}
+	var ms []*roster.Membership
+	err := s.store.Read(ctx, func(tx roster.Tx) error {
+		g, err := tenantGrant(ctx, tx, tenantRef)
+		if err != nil {
+			return err
+		}
+		if g.membership == nil {
+			if err := g.require(PermMembersRead); err != nil {
+				return err
+			}
+		}
+		f.TenantID = g.tenant.ID
+		ms, err = tx.ListMemberships(ctx, f)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	ms, next := paginate(ms, f.Page, func(m *roster.Membership) string { return m.UserID })
+	return ms, next, nil
+}
+
 // SetMemberRoles replaces a member's roles. The caller needs members:write and every
 // permission of each role added or taken away; the tenant keeps at least one admin.
 func (s *Service) SetMemberRoles(ctx context.Context, tenantRef, userID string, roleRefs []string, ifMatch *int64) (*roster.Membership, error) {
+	return s.setMemberRoles(ctx, tenantRef, userID, func([]*roster.Role) []string { return roleRefs }, ifMatch)
+}
+
+// SetMemberBuiltinRole gives a member one built-in role (admin, user or viewer) in place of
+// the built-in roles it holds, keeping its custom roles, under SetMemberRoles' rules.
+func (s *Service) SetMemberBuiltinRole(ctx context.Context, tenantRef, userID, role string) (*roster.Membership, error) {
+	var v roster.Validator
+	if !checkBuiltin(&v, "/role", []string{role}) {
+		return nil, v.Err()
+	}
+	return s.setMemberRoles(ctx, tenantRef, userID, func(current []*roster.Role) []string {
+		return withCustomRoles([]string{role}, current)
+	}, nil)
+}
+
+// setMemberRoles replaces a member's roles with those refs returns for its current ones.
+func (s *Service) setMemberRoles(ctx context.Context, tenantRef, userID string, refs func([]*roster.Role) []string, ifMatch *int64) (*roster.Membership, error) {
 	var m *roster.Membership
 	err := s.store.Write(ctx, func(tx roster.Tx) error {
 		g, err := grantFor(ctx, tx, tenantRef, PermMembersWrite)
@@ -241,7 +316,7 @@ func (s *Service) SetMemberRoles(ctx context.Context, tenantRef, userID string, 
 			return err
 		}
 		var v roster.Validator
-		roles, err := g.resolveChange(ctx, tx, &v, "/roles", roleRefs, m.Roles)
+		roles, err := g.resolveChange(ctx, tx, &v, "/roles", refs(m.Roles), m.Roles)
 		if err != nil {
 			return err
 		}
@@ -370,7 +445,14 @@ func (s *Service) BulkSetMemberRoles(ctx context.Context, tenantRef string, item
 			} else if err != nil {
 				return err
 			}
-			roles, err := rr.resolve(ctx, &v, fmt.Sprintf("/%d/roles", i), it.Roles)
+			refs := it.Roles
+			if it.Builtin {
+				if !checkBuiltin(&v, fmt.Sprintf("/%d/roles", i), refs) {
+					continue
+				}
+				refs = withCustomRoles(refs, m.Roles)
+			}
+			roles, err := rr.resolve(ctx, &v, fmt.Sprintf("/%d/roles", i), refs)
 			if err != nil {
 				return err
 			}

@@ -450,3 +450,45 @@ func refuseSoleAdmin(ctx context.Context, tx roster.Tx, userID string) error {
 	}
 	return nil
 }
+
+// GetUserWithMemberships returns a user and its memberships in the tenants the caller belongs
+// to (every tenant, for an instance administrator). Users the caller shares no tenant with
+// are not found: the rule of surfaces whose reads need only membership.
+func (s *Service) GetUserWithMemberships(ctx context.Context, id string) (*roster.User, []MembershipView, error) {
+	p, err := userCaller(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var u *roster.User
+	var shown []MembershipView
+	err = s.store.Read(ctx, func(tx roster.Tx) error {
+		if u, err = tx.FindUserByID(ctx, id); err != nil {
+			return err
+		}
+		theirs, err := membershipViews(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		mine := map[string]bool{}
+		if !p.IsInstanceAdmin() {
+			ms, err := tx.ListUserMemberships(ctx, p.User.ID)
+			if err != nil {
+				return err
+			}
+			for _, m := range ms {
+				mine[m.TenantID] = true
+			}
+		}
+		shown = nil
+		for _, v := range theirs {
+			if p.IsInstanceAdmin() || mine[v.Tenant.ID] {
+				shown = append(shown, v)
+			}
+		}
+		if len(shown) == 0 && !p.IsInstanceAdmin() && !p.IsUser(id) {
+			return errUserNotFound
+		}
+		return nil
+	})
+	return u, shown, err
+}

@@ -1,4 +1,6 @@
-package httpapi
+// Package httpx holds what every HTTP transport of Roster shares: strict JSON decoding, JSON
+// responses, bearer credentials and request ids. It decides nothing about who may do what.
+package httpx
 
 import (
 	"bytes"
@@ -22,26 +24,32 @@ const MaxBodyBytes = 1 << 20
 // recurse without end.
 const maxDepth = 32
 
-// errBodyTooLarge and errMediaType are answered with their own statuses by the adapter.
+// ErrBodyTooLarge and ErrMediaType are answered with their own statuses by each transport.
 var (
-	errBodyTooLarge = errors.New("body too large")
-	errMediaType    = errors.New("unsupported media type")
+	ErrBodyTooLarge = errors.New("body too large")
+	ErrMediaType    = errors.New("unsupported media type")
 )
 
-// decodeJSON reads r's body into dst strictly: the Content-Type must be JSON, the body at most
+// DecodeJSON reads r's body into dst strictly: the Content-Type must be JSON, the body at most
 // MaxBodyBytes, one JSON value with no duplicate keys, only the fields dst has (spelled exactly),
 // no null except in fields tagged `roster:"nullable"`, no wrong types and nothing after it.
-func decodeJSON(r *http.Request, dst any) error {
+func DecodeJSON(r *http.Request, dst any) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
-		return errMediaType
+		return ErrMediaType
 	}
+	return DecodeJSONBody(r, dst)
+}
+
+// DecodeJSONBody is DecodeJSON for clients that send JSON without saying so: it does not look
+// at the Content-Type.
+func DecodeJSONBody(r *http.Request, dst any) error {
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 	if err != nil {
 		return roster.Errorf(roster.EInvalid, "The request body could not be read.")
 	}
 	if len(body) > MaxBodyBytes {
-		return errBodyTooLarge
+		return ErrBodyTooLarge
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return roster.Errorf(roster.EInvalid, "The request body is empty; send a JSON document.")
@@ -213,13 +221,32 @@ func jsonTypeName(kind string) string {
 	return "of another type"
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	writeJSONAs(w, "application/json", status, v)
+// WriteJSON answers v as JSON with the given status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	WriteJSONAs(w, "application/json", status, v)
 }
 
-func writeJSONAs(w http.ResponseWriter, contentType string, status int, v any) {
+// WriteJSONAs answers v as JSON under the given media type.
+func WriteJSONAs(w http.ResponseWriter, contentType string, status int, v any) {
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v) // the client may have gone; nothing useful to do then
 }
+
+// BearerToken returns the credential of an "Authorization: Bearer" header. The scheme is
+// case-insensitive (RFC 9110); credentials are never taken from the query string.
+func BearerToken(r *http.Request) (string, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return "", ErrNoCredentials
+	}
+	scheme, secret, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
+		return "", roster.Errorf(roster.EUnauthenticated, "The Authorization header must have the form: Bearer <token>.")
+	}
+	return strings.TrimSpace(secret), nil
+}
+
+// ErrNoCredentials is returned when a request carries no credentials at all.
+var ErrNoCredentials = roster.Errorf(roster.EUnauthenticated, "Authentication required: send Authorization: Bearer <token>.")
