@@ -198,8 +198,8 @@ type MembershipTx interface {
 // SessionTx stores login sessions.
 type SessionTx interface {
 	CreateSession(ctx context.Context, s *Session) error
-	// FindSessionByTokenHash returns an unexpired session and its user.
-	FindSessionByTokenHash(ctx context.Context, hash string, now time.Time) (*Session, *User, error)
+	// FindSessionByTokenHash returns a session, expired or not, and its user.
+	FindSessionByTokenHash(ctx context.Context, hash string) (*Session, *User, error)
 	DeleteSession(ctx context.Context, id string) error
 	// DeleteUserSessions ends every session of the user except keepID (which may be empty).
 	DeleteUserSessions(ctx context.Context, userID, keepID string) error
@@ -214,8 +214,8 @@ type SessionTx interface {
 // TokenTx stores personal API tokens.
 type TokenTx interface {
 	CreateAPIToken(ctx context.Context, t *APIToken) error
-	// FindAPITokenByHash returns an unexpired token and its owner.
-	FindAPITokenByHash(ctx context.Context, hash string, now time.Time) (*APIToken, *User, error)
+	// FindAPITokenByHash returns a token, expired or not, and its owner.
+	FindAPITokenByHash(ctx context.Context, hash string) (*APIToken, *User, error)
 	ListAPITokens(ctx context.Context, userID string) ([]*APIToken, error)
 	DeleteAPIToken(ctx context.Context, userID, id string) error
 	DeleteUserAPITokens(ctx context.Context, userID string) error
@@ -233,8 +233,8 @@ type ServiceAccountTx interface {
 	DeleteServiceAccount(ctx context.Context, tenantID, id string) error
 	CountServiceAccountsWithRole(ctx context.Context, tenantID, roleID string) (int, error)
 	CreateKey(ctx context.Context, k *ServiceAccountKey) error
-	// FindKeyByHash returns an unexpired key and its service account.
-	FindKeyByHash(ctx context.Context, hash string, now time.Time) (*ServiceAccountKey, *ServiceAccount, error)
+	// FindKeyByHash returns a key, expired or not, and its service account.
+	FindKeyByHash(ctx context.Context, hash string) (*ServiceAccountKey, *ServiceAccount, error)
 	ListKeys(ctx context.Context, tenantID, serviceAccountID string) ([]*ServiceAccountKey, error)
 	DeleteKey(ctx context.Context, tenantID, serviceAccountID, id string) error
 	TouchKey(ctx context.Context, id string, at time.Time) error

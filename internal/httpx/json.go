@@ -44,17 +44,14 @@ func DecodeJSON(r *http.Request, dst any) error {
 // DecodeJSONBody is DecodeJSON for clients that send JSON without saying so: it does not look
 // at the Content-Type.
 func DecodeJSONBody(r *http.Request, dst any) error {
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	body, err := ReadBody(r)
 	if err != nil {
-		return roster.Errorf(roster.EInvalid, "The request body could not be read.")
-	}
-	if len(body) > MaxBodyBytes {
-		return ErrBodyTooLarge
+		return err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return roster.Errorf(roster.EInvalid, "The request body is empty; send a JSON document.")
 	}
-	if err := checkJSONShape(body, reflect.TypeOf(dst)); err != nil {
+	if err := CheckJSONShape(body, reflect.TypeOf(dst)); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -65,10 +62,22 @@ func DecodeJSONBody(r *http.Request, dst any) error {
 	return nil
 }
 
-// checkJSONShape walks the body's tokens beside the Go type it will be decoded into. It reports
-// syntax errors with their offset, too deep nesting, duplicate keys, keys the type does not
-// have, nulls where none is allowed, and anything after the first value.
-func checkJSONShape(body []byte, typ reflect.Type) error {
+// ReadBody reads a request body of at most MaxBodyBytes, or returns ErrBodyTooLarge.
+func ReadBody(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil {
+		return nil, roster.Errorf(roster.EInvalid, "The request body could not be read.")
+	}
+	if len(body) > MaxBodyBytes {
+		return nil, ErrBodyTooLarge
+	}
+	return body, nil
+}
+
+// CheckJSONShape walks the body's tokens beside the Go type it will be decoded into (nil for
+// any). It reports syntax errors with their offset, too deep nesting, duplicate keys, keys the
+// type does not have, nulls where none is allowed, and anything after the first value.
+func CheckJSONShape(body []byte, typ reflect.Type) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := walkJSON(dec, "", 0, typ, false); err != nil {

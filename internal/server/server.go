@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/internal/compat/exolink"
+	"github.com/rosterhq/roster/internal/compat/links"
 	"github.com/rosterhq/roster/internal/httpapi"
 	"github.com/rosterhq/roster/internal/password"
 	"github.com/rosterhq/roster/internal/service"
@@ -100,6 +101,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 func handler(svc *service.Service, log *slog.Logger) http.Handler {
 	api := httpapi.New(svc, log)
 	api.Mount("/compat/exolink", exolink.New(svc, log))
+	api.Mount("/compat/links", links.New(svc, log))
 	return api
 }
 

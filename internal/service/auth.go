@@ -189,9 +189,15 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// errBadToken is the answer for a bearer secret that is malformed, unknown, expired or revoked,
-// or whose owner is deactivated.
-var errBadToken = roster.Errorf(roster.EUnauthenticated, "The bearer token is invalid or has expired.")
+// errBadToken is the answer for a bearer secret that is malformed, unknown or revoked, or whose
+// owner is deactivated; ErrTokenExpired for one that was valid until its expiry.
+var (
+	errBadToken     = roster.Errorf(roster.EUnauthenticated, "The bearer token is invalid or has expired.")
+	ErrTokenExpired = roster.Errorf(roster.EUnauthenticated, "The bearer token has expired.")
+)
+
+// expired reports whether a credential with the given expiry (nil for never) has expired.
+func expired(at *time.Time) bool { return at != nil && !at.After(now()) }
 
 // touchEvery is how stale a credential's last-used time may get before a request updates it,
 // so that a busy credential costs one write a minute, not one per request.
@@ -223,7 +229,10 @@ func (s *Service) resolve(ctx context.Context, secret string) (*roster.Principal
 	switch {
 	case token.Valid(token.PrefixSession, secret):
 		find = func(tx roster.Tx, hash string) (err error) {
-			p.Session, p.User, err = tx.FindSessionByTokenHash(ctx, hash, now())
+			p.Session, p.User, err = tx.FindSessionByTokenHash(ctx, hash)
+			if err == nil && expired(&p.Session.ExpiresAt) {
+				return ErrTokenExpired
+			}
 			if err == nil {
 				lastUsed = p.Session.LastUsedAt
 				touch = func(tx roster.Tx, at time.Time) error { return tx.TouchSession(ctx, p.Session.ID, at) }
@@ -232,7 +241,10 @@ func (s *Service) resolve(ctx context.Context, secret string) (*roster.Principal
 		}
 	case token.Valid(token.PrefixAPIToken, secret):
 		find = func(tx roster.Tx, hash string) (err error) {
-			p.Token, p.User, err = tx.FindAPITokenByHash(ctx, hash, now())
+			p.Token, p.User, err = tx.FindAPITokenByHash(ctx, hash)
+			if err == nil && expired(p.Token.ExpiresAt) {
+				return ErrTokenExpired
+			}
 			if err == nil {
 				lastUsed = p.Token.LastUsedAt
 				touch = func(tx roster.Tx, at time.Time) error { return tx.TouchAPIToken(ctx, p.Token.ID, at) }
@@ -241,7 +253,10 @@ func (s *Service) resolve(ctx context.Context, secret string) (*roster.Principal
 		}
 	case token.Valid(token.PrefixKey, secret):
 		find = func(tx roster.Tx, hash string) (err error) {
-			p.Key, p.ServiceAccount, err = tx.FindKeyByHash(ctx, hash, now())
+			p.Key, p.ServiceAccount, err = tx.FindKeyByHash(ctx, hash)
+			if err == nil && expired(p.Key.ExpiresAt) {
+				return ErrTokenExpired
+			}
 			if err == nil {
 				lastUsed = p.Key.LastUsedAt
 				touch = func(tx roster.Tx, at time.Time) error { return tx.TouchKey(ctx, p.Key.ID, at) }

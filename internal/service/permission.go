@@ -171,3 +171,10 @@ func userCaller(ctx context.Context) (*roster.Principal, error) {
 	}
 	return p, nil
 }
+
+// RequireInstanceAdmin returns EUnauthenticated or EForbidden unless the caller administers the
+// installation, for surfaces reserved to instance administrators.
+func RequireInstanceAdmin(ctx context.Context) error {
+	_, err := requireInstanceAdmin(ctx)
+	return err
+}

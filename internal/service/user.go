@@ -21,6 +21,15 @@ type CreateUserInput struct {
 	Active        *bool
 	EmailVerified bool
 	InstanceAdmin bool
+	// Join makes the new user a member of these tenants in the same transaction, under the
+	// rules of AddMember.
+	Join []TenantRoles
+}
+
+// TenantRoles names a tenant (id or slug) and roles in it (ids or names).
+type TenantRoles struct {
+	Tenant string
+	Roles  []string
 }
 
 // UpdateUserInput changes the fields that are set. IfMatch, when set, is the version the
@@ -34,7 +43,12 @@ type UpdateUserInput struct {
 	Active        *bool
 	EmailVerified *bool
 	InstanceAdmin *bool
-	IfMatch       *int64
+	// Password, for instance administrators, sets a new password and ends the user's sessions.
+	Password *string
+	// Join, for instance administrators, adds memberships the user lacks (under the rules of
+	// AddMember); memberships it has are left alone.
+	Join    []TenantRoles
+	IfMatch *int64
 }
 
 // newUser validates in and builds the user, hashing its password. requirePassword is set for
@@ -127,7 +141,10 @@ func (s *Service) createUser(ctx context.Context, in CreateUserInput) (*roster.U
 		if err := insertUser(ctx, tx, u); err != nil {
 			return err
 		}
-		return audit(ctx, tx, event{action: "user.created", targetKind: targetUser, targetID: u.ID})
+		if err := audit(ctx, tx, event{action: "user.created", targetKind: targetUser, targetID: u.ID}); err != nil {
+			return err
+		}
+		return join(ctx, tx, u.ID, in.Join)
 	})
 	if err != nil {
 		return nil, err
@@ -232,8 +249,20 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput)
 	if in.Locale != nil {
 		*in.Locale = normalizeLocale(&v, "/locale", *in.Locale)
 	}
+	if in.Password != nil {
+		checkPassword(&v, "/password", *in.Password)
+	}
 	if err := v.Err(); err != nil {
 		return nil, err
+	}
+	if (in.Password != nil || len(in.Join) > 0) && !p.IsInstanceAdmin() {
+		return nil, roster.Errorf(roster.EForbidden, "Only instance administrators may set passwords or memberships here.")
+	}
+	var hash string
+	if in.Password != nil {
+		if hash, err = s.hasher.Hash(ctx, *in.Password); err != nil {
+			return nil, err
+		}
 	}
 	var u *roster.User
 	err = s.store.Write(ctx, func(tx roster.Tx) error {
@@ -267,19 +296,32 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput)
 				return err
 			}
 		}
+		if hash != "" {
+			u.PasswordHash = hash
+		}
 		u.UpdatedAt = now()
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
 		}
-		if !u.Active { // a deactivated user's credentials end at once, not when it returns
+		if !u.Active || hash != "" { // the user's credentials end at once, not when it returns
 			if err := tx.DeleteUserSessions(ctx, u.ID, ""); err != nil {
 				return err
 			}
+		}
+		if !u.Active {
 			if err := tx.DeleteUserAPITokens(ctx, u.ID); err != nil {
 				return err
 			}
 		}
-		return audit(ctx, tx, event{action: "user.updated", targetKind: targetUser, targetID: u.ID})
+		if err := audit(ctx, tx, event{action: "user.updated", targetKind: targetUser, targetID: u.ID}); err != nil {
+			return err
+		}
+		if hash != "" {
+			if err := audit(ctx, tx, event{action: "user.password_set", targetKind: targetUser, targetID: u.ID}); err != nil {
+				return err
+			}
+		}
+		return join(ctx, tx, u.ID, in.Join)
 	})
 	return u, err
 }
@@ -491,4 +533,50 @@ func (s *Service) GetUserWithMemberships(ctx context.Context, id string) (*roste
 		return nil
 	})
 	return u, shown, err
+}
+
+// join adds the user to each tenant it is not yet a member of, with the given roles.
+func join(ctx context.Context, tx roster.Tx, userID string, tenants []TenantRoles) error {
+	for i, tr := range tenants {
+		g, err := grantFor(ctx, tx, tr.Tenant, PermMembersWrite)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.FindMembership(ctx, g.tenant.ID, userID); err == nil {
+			continue
+		} else if roster.ErrorCodeOf(err) != roster.ENotFound {
+			return err
+		}
+		var v roster.Validator
+		roles, err := g.resolveChange(ctx, tx, &v, fmt.Sprintf("/join/%d/roles", i), tr.Roles, nil)
+		if err != nil {
+			return err
+		}
+		t := now()
+		m := &roster.Membership{TenantID: g.tenant.ID, UserID: userID, Roles: roles, CreatedAt: t, UpdatedAt: t, Version: 1}
+		if err := tx.CreateMembership(ctx, m); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, memberEvent("member.added", m)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FindUserByUsername returns the user with this username (case-insensitively), for callers
+// who may see it (as GetUser).
+func (s *Service) FindUserByUsername(ctx context.Context, username string) (*roster.User, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var u *roster.User
+	err = s.store.Read(ctx, func(tx roster.Tx) error {
+		if u, err = tx.FindUserByUsername(ctx, username); err != nil {
+			return err
+		}
+		return mayReadUser(ctx, tx, p, u.ID)
+	})
+	return u, err
 }

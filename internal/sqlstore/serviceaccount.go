@@ -145,9 +145,8 @@ func (t *tx) CreateKey(ctx context.Context, k *roster.ServiceAccountKey) error {
 	return err
 }
 
-func (t *tx) FindKeyByHash(ctx context.Context, hash string, now time.Time) (*roster.ServiceAccountKey, *roster.ServiceAccount, error) {
-	keys, err := queryAll(ctx, t, scanKey, `SELECT `+keyColumns+` FROM service_account_keys k
-		WHERE k.key_hash = $1 AND (k.expires_at IS NULL OR k.expires_at > $2)`, hash, micros(now))
+func (t *tx) FindKeyByHash(ctx context.Context, hash string) (*roster.ServiceAccountKey, *roster.ServiceAccount, error) {
+	keys, err := queryAll(ctx, t, scanKey, `SELECT `+keyColumns+` FROM service_account_keys k WHERE k.key_hash = $1`, hash)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -46,13 +46,12 @@ func (t *tx) CreateAPIToken(ctx context.Context, k *roster.APIToken) error {
 	return nil
 }
 
-func (t *tx) FindAPITokenByHash(ctx context.Context, hash string, now time.Time) (*roster.APIToken, *roster.User, error) {
+func (t *tx) FindAPITokenByHash(ctx context.Context, hash string) (*roster.APIToken, *roster.User, error) {
 	k, kdest, finishToken := tokenDest()
 	u, udest, finishUser := userDest()
 	err := t.queryRow(ctx, errTokenNotFound, `SELECT `+tokenColumns+`, `+userColumnsOf("u")+`
 		FROM api_tokens k JOIN users u ON u.id = k.user_id
-		WHERE k.token_hash = $1 AND (k.expires_at IS NULL OR k.expires_at > $2)`,
-		[]any{hash, micros(now)}, append(kdest, udest...)...)
+		WHERE k.token_hash = $1`, []any{hash}, append(kdest, udest...)...)
 	if err != nil {
 		return nil, nil, err
 	}
