@@ -17,6 +17,7 @@ const (
 // kept; Hint is a short, non-secret reminder of which secret it is.
 type APIToken struct {
 	ID         string
+	PublicID   string // the id a surface's own token format carries; "" for Roster's format
 	UserID     string
 	Name       string
 	TokenHash  string

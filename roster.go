@@ -217,6 +217,7 @@ type TokenTx interface {
 	// FindAPITokenByHash returns a token, expired or not, and its owner.
 	FindAPITokenByHash(ctx context.Context, hash string) (*APIToken, *User, error)
 	ListAPITokens(ctx context.Context, userID string) ([]*APIToken, error)
+	// DeleteAPIToken deletes the user's token with this id or public id.
 	DeleteAPIToken(ctx context.Context, userID, id string) error
 	DeleteUserAPITokens(ctx context.Context, userID string) error
 	TouchAPIToken(ctx context.Context, id string, at time.Time) error

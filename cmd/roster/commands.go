@@ -93,6 +93,7 @@ func newServeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			cfg.Version = buildVersion()
 			srv, err := server.Open(cmd.Context(), cfg, log)
 			if err != nil {
 				return err
@@ -109,6 +110,7 @@ func newServeCommand() *cobra.Command {
 	fs.StringVar(&cfg.DB, "db", cfg.DB, "database: a SQLite file path, sqlite:PATH, or a postgres:// URL")
 	registerDBOptions(fs, &cfg.DBOptions)
 	fs.DurationVar(&cfg.SessionTTL, "session-ttl", cfg.SessionTTL, "lifetime of a login session")
+	fs.StringVar(&cfg.EllaCoreTenant, "ellacore-tenant", cfg.EllaCoreTenant, "slug of the tenant the Ella Core surface serves (created on first use)")
 	fs.DurationVar(&cfg.TokenMaxTTL, "token-max-ttl", cfg.TokenMaxTTL, "longest lifetime of an API token or service-account key (0: no limit)")
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", cfg.ShutdownGrace, "time in-flight requests get to finish on shutdown")
 	logs.register(fs)
@@ -155,13 +157,17 @@ func newVersionCommand() *cobra.Command {
 		Short: "Print the version",
 		Args:  cobra.NoArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
-			v := version
-			if info, ok := debug.ReadBuildInfo(); ok && v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
-				v = info.Main.Version
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), "roster", v)
+			fmt.Fprintln(cmd.OutOrStdout(), "roster", buildVersion())
 		},
 	}
+}
+
+// buildVersion is the version set at build time, or the module's, or "dev".
+func buildVersion() string {
+	if info, ok := debug.ReadBuildInfo(); ok && version == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return version
 }
 
 func newUserCommand() *cobra.Command {

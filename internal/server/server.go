@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/rosterhq/roster/internal/compat/ellacore"
 	"github.com/rosterhq/roster/internal/compat/exolink"
 	"github.com/rosterhq/roster/internal/compat/links"
 	"github.com/rosterhq/roster/internal/httpapi"
@@ -27,6 +28,10 @@ type Config struct {
 	SessionTTL    time.Duration // lifetime of a login session
 	TokenMaxTTL   time.Duration // longest lifetime of an API token or key; 0 for no limit
 	ShutdownGrace time.Duration // how long in-flight requests may take to finish on shutdown
+	// EllaCoreTenant is the slug of the tenant the Ella Core surface serves.
+	EllaCoreTenant string
+	// Version is what the server reports of itself.
+	Version string
 }
 
 // DefaultConfig returns the configuration of a zero-setup server.
@@ -34,6 +39,7 @@ func DefaultConfig() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", DB: "roster.db", DBOptions: sqlstore.DefaultOptions(),
 		SessionTTL: service.DefaultConfig().SessionTTL, ShutdownGrace: 15 * time.Second,
+		EllaCoreTenant: "ellacore", Version: "dev",
 	}
 }
 
@@ -54,6 +60,9 @@ func (c Config) Validate() error {
 	}
 	if c.SessionTTL < time.Minute {
 		errs = append(errs, fmt.Errorf("session TTL %s: must be at least 1m", c.SessionTTL))
+	}
+	if service.CheckSlug(c.EllaCoreTenant) != nil {
+		errs = append(errs, fmt.Errorf("ellacore tenant %q: not a tenant slug (lower-case letters, digits and hyphens)", c.EllaCoreTenant))
 	}
 	if c.TokenMaxTTL < 0 {
 		errs = append(errs, fmt.Errorf("token max TTL %s: must not be negative", c.TokenMaxTTL))
@@ -86,7 +95,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	svc := service.New(db, password.NewHasher(password.DefaultParams), service.Config{SessionTTL: cfg.SessionTTL, TokenMaxTTL: cfg.TokenMaxTTL}, log)
 	s := &Server{cfg: cfg, log: log, db: db, svc: svc}
 	s.http = &http.Server{
-		Handler:           handler(svc, log),
+		Handler:           handler(svc, log, cfg),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -98,10 +107,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 }
 
 // handler serves the native API with every compatibility surface mounted beside it.
-func handler(svc *service.Service, log *slog.Logger) http.Handler {
+func handler(svc *service.Service, log *slog.Logger, cfg Config) http.Handler {
 	api := httpapi.New(svc, log)
 	api.Mount("/compat/exolink", exolink.New(svc, log))
 	api.Mount("/compat/links", links.New(svc, log))
+	api.Mount("/compat/ellacore", ellacore.New(svc, log, ellacore.Config{Tenant: cfg.EllaCoreTenant, Version: cfg.Version}))
 	return api
 }
 

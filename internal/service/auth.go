@@ -21,6 +21,8 @@ type BootstrapInput struct {
 	Email    string
 	Username string
 	Password string
+	// Join makes the administrator a member of these tenants in the same transaction.
+	Join []TenantRoles
 }
 
 var errBootstrapped = roster.Errorf(roster.EConflict, "The instance is already bootstrapped; log in instead.")
@@ -62,6 +64,9 @@ func (s *Service) Bootstrap(ctx context.Context, in BootstrapInput) (*SessionRes
 		}
 		ctx := roster.NewContextWithPrincipal(ctx, &roster.Principal{User: u})
 		if err := audit(ctx, tx, event{action: "auth.bootstrap", targetKind: targetUser, targetID: u.ID}); err != nil {
+			return err
+		}
+		if err := join(ctx, tx, u.ID, in.Join); err != nil {
 			return err
 		}
 		res, err = s.startSession(ctx, tx, u)
@@ -239,7 +244,7 @@ func (s *Service) resolve(ctx context.Context, secret string) (*roster.Principal
 			}
 			return err
 		}
-	case token.Valid(token.PrefixAPIToken, secret):
+	case token.Valid(token.PrefixAPIToken, secret), token.ValidEllaCore(secret):
 		find = func(tx roster.Tx, hash string) (err error) {
 			p.Token, p.User, err = tx.FindAPITokenByHash(ctx, hash)
 			if err == nil && expired(p.Token.ExpiresAt) {

@@ -351,44 +351,46 @@ func memberEvent(action string, m *roster.Membership) event {
 // RemoveMember takes a user out of the tenant. Members may leave by themselves; others need
 // members:write and every permission the member's roles hold. The last admin stays.
 func (s *Service) RemoveMember(ctx context.Context, tenantRef, userID string, ifMatch *int64) error {
-	return s.store.Write(ctx, func(tx roster.Tx) error {
-		g, err := tenantGrant(ctx, tx, tenantRef)
-		if err != nil {
+	return s.store.Write(ctx, func(tx roster.Tx) error { return s.removeMember(ctx, tx, tenantRef, userID, ifMatch) })
+}
+
+func (s *Service) removeMember(ctx context.Context, tx roster.Tx, tenantRef, userID string, ifMatch *int64) error {
+	g, err := tenantGrant(ctx, tx, tenantRef)
+	if err != nil {
+		return err
+	}
+	if !g.isSelf(userID) {
+		if err := g.require(PermMembersWrite); err != nil {
 			return err
 		}
-		if !g.isSelf(userID) {
-			if err := g.require(PermMembersWrite); err != nil {
+	}
+	if err := tx.LockTenant(ctx, g.tenant.ID); err != nil {
+		return err
+	}
+	m, err := tx.FindMembership(ctx, g.tenant.ID, userID)
+	if err != nil {
+		return err
+	}
+	if err := checkVersion(ifMatch, m.Version); err != nil {
+		return err
+	}
+	if !g.isSelf(userID) {
+		for _, r := range m.Roles {
+			if err := g.mayGrant(r); err != nil {
 				return err
 			}
 		}
-		if err := tx.LockTenant(ctx, g.tenant.ID); err != nil {
-			return err
-		}
-		m, err := tx.FindMembership(ctx, g.tenant.ID, userID)
-		if err != nil {
-			return err
-		}
-		if err := checkVersion(ifMatch, m.Version); err != nil {
-			return err
-		}
-		if !g.isSelf(userID) {
-			for _, r := range m.Roles {
-				if err := g.mayGrant(r); err != nil {
-					return err
-				}
-			}
-		}
-		if err := tx.DeleteMembership(ctx, g.tenant.ID, userID); err != nil {
-			return err
-		}
-		if err := audit(ctx, tx, memberEvent("member.removed", m)); err != nil {
-			return err
-		}
-		if holdsAdmin(m.Roles) {
-			return ensureAdminLeft(ctx, tx, g.tenant.ID)
-		}
-		return nil
-	})
+	}
+	if err := tx.DeleteMembership(ctx, g.tenant.ID, userID); err != nil {
+		return err
+	}
+	if err := audit(ctx, tx, memberEvent("member.removed", m)); err != nil {
+		return err
+	}
+	if holdsAdmin(m.Roles) {
+		return ensureAdminLeft(ctx, tx, g.tenant.ID)
+	}
+	return nil
 }
 
 // BulkSetMemberRoles replaces the roles of up to MaxBulkItems members at once: either every

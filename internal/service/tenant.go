@@ -18,6 +18,10 @@ func (s *Service) CreateTenant(ctx context.Context, in TenantInput) (*roster.Ten
 	if _, err := requireInstanceAdmin(ctx); err != nil {
 		return nil, err
 	}
+	return s.createTenant(ctx, in)
+}
+
+func (s *Service) createTenant(ctx context.Context, in TenantInput) (*roster.Tenant, error) {
 	var v roster.Validator
 	if in.Slug == nil {
 		v.Field("/slug", "is required")

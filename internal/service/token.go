@@ -43,8 +43,20 @@ func (s *Service) expiry(v *roster.Validator, expiresAt *time.Time) *time.Time {
 	return expiresAt
 }
 
+// Formats of API token secrets.
+const (
+	FormatRoster   = ""         // rsp_… with a checksum
+	FormatEllaCore = "ellacore" // ellacore_<12-char id>_<24 chars>, as Ella Core issues them
+)
+
 // CreateAPIToken gives the calling user a new personal token that acts as that user.
 func (s *Service) CreateAPIToken(ctx context.Context, name string, expiresAt *time.Time) (*NewAPIToken, error) {
+	return s.CreateAPITokenInFormat(ctx, name, expiresAt, FormatRoster)
+}
+
+// CreateAPITokenInFormat is CreateAPIToken with the secret in a surface's format; every
+// surface accepts tokens of every format.
+func (s *Service) CreateAPITokenInFormat(ctx context.Context, name string, expiresAt *time.Time, format string) (*NewAPIToken, error) {
 	p, err := userCaller(ctx)
 	if err != nil {
 		return nil, err
@@ -56,7 +68,11 @@ func (s *Service) CreateAPIToken(ctx context.Context, name string, expiresAt *ti
 		return nil, err
 	}
 	secret, hash := token.New(token.PrefixAPIToken)
-	k := &roster.APIToken{ID: roster.NewID(roster.PrefixAPIToken), UserID: p.User.ID, Name: name,
+	publicID := ""
+	if format == FormatEllaCore {
+		secret, publicID, hash = token.NewEllaCore()
+	}
+	k := &roster.APIToken{ID: roster.NewID(roster.PrefixAPIToken), PublicID: publicID, UserID: p.User.ID, Name: name,
 		TokenHash: hash, Hint: token.Hint(secret), CreatedAt: now(), ExpiresAt: expiresAt}
 	err = s.store.Write(ctx, func(tx roster.Tx) error {
 		existing, err := tx.ListAPITokens(ctx, p.User.ID)

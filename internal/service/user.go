@@ -580,3 +580,57 @@ func (s *Service) FindUserByUsername(ctx context.Context, username string) (*ros
 	})
 	return u, err
 }
+
+// FindUserByEmail returns the user with this email (case-insensitively), for callers who may
+// see it (as GetUser).
+func (s *Service) FindUserByEmail(ctx context.Context, email string) (*roster.User, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var u *roster.User
+	err = s.store.Read(ctx, func(tx roster.Tx) error {
+		if u, err = tx.FindUserByEmail(ctx, email); err != nil {
+			return err
+		}
+		return mayReadUser(ctx, tx, p, u.ID)
+	})
+	return u, err
+}
+
+// ChangeOwnPasswordUnverified sets the caller's password without its current one. It exists
+// for surfaces whose contract sends no current password (Ella Core's PUT /users/me/password);
+// the native API always asks for it. The caller's other sessions end.
+func (s *Service) ChangeOwnPasswordUnverified(ctx context.Context, next string) error {
+	p, err := userCaller(ctx)
+	if err != nil {
+		return err
+	}
+	var v roster.Validator
+	checkPassword(&v, "/password", next)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	hash, err := s.hasher.Hash(ctx, next)
+	if err != nil {
+		return err
+	}
+	return s.store.Write(ctx, func(tx roster.Tx) error {
+		u, err := tx.FindUserByID(ctx, p.User.ID)
+		if err != nil {
+			return err
+		}
+		u.PasswordHash, u.UpdatedAt = hash, now()
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		keep := ""
+		if p.Session != nil {
+			keep = p.Session.ID
+		}
+		if err := tx.DeleteUserSessions(ctx, u.ID, keep); err != nil {
+			return err
+		}
+		return audit(ctx, tx, event{action: "user.password_set", targetKind: targetUser, targetID: u.ID})
+	})
+}

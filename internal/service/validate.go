@@ -117,3 +117,18 @@ func normalizePermissions(v *roster.Validator, ptr string, perms []string) []str
 	slices.Sort(out)
 	return slices.Compact(out)
 }
+
+// CheckEmail returns EInvalid unless s is a plain email address as Roster accepts them, for
+// surfaces that must check it before other fields.
+func CheckEmail(s string) error {
+	var v roster.Validator
+	checkEmail(&v, "/email", s)
+	return v.Err()
+}
+
+// CheckSlug returns EInvalid unless s is a valid tenant slug, for configuration that names one.
+func CheckSlug(s string) error {
+	var v roster.Validator
+	checkSlug(&v, "/slug", s)
+	return v.Err()
+}

@@ -11,15 +11,17 @@ import (
 
 var errTokenNotFound = roster.Errorf(roster.ENotFound, "API token not found.")
 
-const tokenColumns = `k.id, k.user_id, k.name, k.token_hash, k.hint, k.created_at, k.expires_at, k.last_used_at`
+const tokenColumns = `k.id, k.user_id, k.name, k.token_hash, k.hint, k.created_at, k.expires_at, k.last_used_at, k.public_id`
 
 func tokenDest() (*roster.APIToken, []any, func()) {
 	var k roster.APIToken
 	var created int64
 	var expires, lastUsed sql.NullInt64
-	dest := []any{&k.ID, &k.UserID, &k.Name, &k.TokenHash, &k.Hint, &created, &expires, &lastUsed}
+	var publicID sql.NullString
+	dest := []any{&k.ID, &k.UserID, &k.Name, &k.TokenHash, &k.Hint, &created, &expires, &lastUsed, &publicID}
 	return &k, dest, func() {
 		k.CreatedAt, k.ExpiresAt, k.LastUsedAt = fromMicros(created), fromNullMicros(expires), fromNullMicros(lastUsed)
+		k.PublicID = publicID.String
 	}
 }
 
@@ -33,9 +35,10 @@ func scanToken(row scanner) (*roster.APIToken, error) {
 }
 
 func (t *tx) CreateAPIToken(ctx context.Context, k *roster.APIToken) error {
-	res, err := t.exec(ctx, `INSERT INTO api_tokens (id, user_id, name, token_hash, hint, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-		k.ID, k.UserID, k.Name, k.TokenHash, k.Hint, micros(k.CreatedAt), nullMicros(k.ExpiresAt))
+	publicID := sql.NullString{String: k.PublicID, Valid: k.PublicID != ""}
+	res, err := t.exec(ctx, `INSERT INTO api_tokens (id, user_id, name, token_hash, hint, created_at, expires_at, public_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+		k.ID, k.UserID, k.Name, k.TokenHash, k.Hint, micros(k.CreatedAt), nullMicros(k.ExpiresAt), publicID)
 	if err != nil {
 		return err
 	}
@@ -65,7 +68,7 @@ func (t *tx) ListAPITokens(ctx context.Context, userID string) ([]*roster.APITok
 }
 
 func (t *tx) DeleteAPIToken(ctx context.Context, userID, id string) error {
-	return t.execOne(ctx, errTokenNotFound, `DELETE FROM api_tokens WHERE user_id = $1 AND id = $2`, userID, id)
+	return t.execOne(ctx, errTokenNotFound, `DELETE FROM api_tokens WHERE user_id = $1 AND (id = $2 OR public_id = $2)`, userID, id)
 }
 
 func (t *tx) DeleteUserAPITokens(ctx context.Context, userID string) error {

@@ -51,9 +51,56 @@ func Valid(prefix, s string) bool {
 	return base62(big.NewInt(int64(crc32.ChecksumIEEE([]byte(body)))), checksumLen) == sum
 }
 
+// PrefixEllaCore begins API tokens in Ella Core's format: the prefix, 12 alphanumerics (the
+// token's public id), "_" and 24 alphanumerics (143 random bits). It has no checksum.
+const PrefixEllaCore = "ellacore_"
+
+const (
+	ellaIDLen     = 12
+	ellaSecretLen = 24
+)
+
+// NewEllaCore returns a fresh secret in Ella Core's format, its public id and storage hash.
+func NewEllaCore() (secret, publicID, hash string) {
+	publicID, tail := randomAlnum(ellaIDLen), randomAlnum(ellaSecretLen)
+	secret = PrefixEllaCore + publicID + "_" + tail
+	return secret, publicID, Hash(secret)
+}
+
+// ValidEllaCore reports whether s has the shape of a secret in Ella Core's format.
+func ValidEllaCore(s string) bool {
+	if len(s) != len(PrefixEllaCore)+ellaIDLen+1+ellaSecretLen || !strings.HasPrefix(s, PrefixEllaCore) {
+		return false
+	}
+	rest := s[len(PrefixEllaCore):]
+	for i := 0; i < len(rest); i++ {
+		if i == ellaIDLen {
+			if rest[i] != '_' {
+				return false
+			}
+		} else if strings.IndexByte(alphabet, rest[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// randomAlnum returns n uniformly random base62 characters.
+func randomAlnum(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		v, _ := rand.Int(rand.Reader, big.NewInt(62)) // crypto/rand does not fail on supported platforms
+		b[i] = alphabet[v.Int64()]
+	}
+	return string(b)
+}
+
 // Hint returns a short reminder of which secret this is, safe to show: its prefix and its
 // last four characters (part of the checksum).
 func Hint(secret string) string {
+	if ValidEllaCore(secret) {
+		return secret[:len(PrefixEllaCore)+ellaIDLen+1] + "…" + secret[len(secret)-4:]
+	}
 	i := strings.LastIndexAny(secret, "_:") + 1
 	return secret[:i] + "…" + secret[len(secret)-4:]
 }

@@ -1,0 +1,606 @@
+// Package ellacore serves Ella Core's users API (seed 002) under /compat/ellacore, bound to
+// one Roster tenant (slug "ellacore" unless configured, created on first use).
+//
+// role_id maps onto that tenant's built-in roles as the seed numbers them: 1 (administrator)
+// is admin, 2 (network manager) is user, 3 (read only) is viewer. Ella Core's own code later
+// swapped 2 and 3; the seed is the specification. A member holding several roles shows as its
+// strongest built-in one, a member with only custom roles as 3. Instance administrators count
+// as administrators. Answers are {"result": …} or {"error": "…"}; requests need no
+// Content-Type.
+package ellacore
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/httpx"
+	"github.com/rosterhq/roster/internal/service"
+)
+
+// Config binds the surface.
+type Config struct {
+	Tenant  string // slug of the tenant whose members are Ella Core's users
+	Version string // reported by /api/v1/status
+}
+
+// Surface is the Ella Core compatibility surface.
+type Surface struct {
+	svc *service.Service
+	log *slog.Logger
+	cfg Config
+	mux *http.ServeMux
+
+	mu       sync.Mutex
+	tenantOK bool // the bound tenant is known to exist
+}
+
+// Role ids as the seed numbers them.
+const (
+	roleAdmin    = 1
+	roleManager  = 2
+	roleReadOnly = 3
+)
+
+var roleNames = map[int]string{roleAdmin: roster.RoleAdmin, roleManager: roster.RoleUser, roleReadOnly: roster.RoleViewer}
+
+// New returns the surface as an http.Handler for paths below its base URL.
+func New(svc *service.Service, log *slog.Logger, cfg Config) *Surface {
+	s := &Surface{svc: svc, log: log, cfg: cfg, mux: http.NewServeMux()}
+	s.mux.HandleFunc("GET /api/v1/status", s.wrap(s.status))
+	s.mux.HandleFunc("POST /api/v1/auth/login", s.wrap(s.login))
+	s.mux.HandleFunc("POST /api/v1/auth/lookup-token", s.wrap(s.lookupToken))
+	s.mux.HandleFunc("POST /api/v1/users", s.wrap(s.createUser)) // the first user needs no token
+	s.handle("GET /api/v1/users", true, s.listUsers)
+	s.handle("GET /api/v1/users/me", false, s.me)
+	s.handle("PUT /api/v1/users/me/password", false, s.setOwnPassword)
+	s.handle("GET /api/v1/users/me/api-tokens", false, s.listTokens)
+	s.handle("POST /api/v1/users/me/api-tokens", false, s.createToken)
+	s.handle("DELETE /api/v1/users/me/api-tokens/{id}", false, s.deleteToken)
+	s.handle("GET /api/v1/users/{email}", true, s.getUser)
+	s.handle("PUT /api/v1/users/{email}", true, s.updateUser)
+	s.handle("DELETE /api/v1/users/{email}", true, s.deleteUser)
+	s.handle("PUT /api/v1/users/{email}/password", true, s.setPassword)
+	return s
+}
+
+func (s *Surface) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern != "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	if allowed := httpx.AllowedMethods(s.mux, r); len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		failWith(w, http.StatusMethodNotAllowed, "Method not allowed")
+		return
+	}
+	failWith(w, http.StatusNotFound, "Not found")
+}
+
+// problem is an answer with Ella Core's status and message.
+type problem struct {
+	status int
+	msg    string
+}
+
+func (p *problem) Error() string { return p.msg }
+
+func fail(status int, msg string) error { return &problem{status, msg} }
+
+var (
+	errInvalidToken = fail(http.StatusUnauthorized, "Invalid token")
+	errForbidden    = fail(http.StatusForbidden, "Forbidden")
+	errBadJSON      = fail(http.StatusBadRequest, "Invalid request data")
+	errNoUser       = fail(http.StatusNotFound, "User not found")
+)
+
+func failWith(w http.ResponseWriter, status int, msg string) {
+	httpx.WriteJSON(w, status, struct {
+		Error string `json:"error"`
+	}{msg})
+}
+
+func ok(w http.ResponseWriter, status int, result any) {
+	httpx.WriteJSON(w, status, struct {
+		Result any `json:"result"`
+	}{result})
+}
+
+type messageJSON struct {
+	Message string `json:"message"`
+}
+
+func (s *Surface) wrap(h func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.answer(w, r, err)
+		}
+	}
+}
+
+// statusOf maps error codes that reach here unanswered to Ella Core's statuses.
+var statusOf = map[roster.ErrorCode]int{
+	roster.EInvalid:            http.StatusBadRequest,
+	roster.EConflict:           http.StatusConflict,
+	roster.EPreconditionFailed: http.StatusConflict,
+	roster.ERateLimited:        http.StatusTooManyRequests,
+	roster.EUnavailable:        http.StatusServiceUnavailable,
+}
+
+func (s *Surface) answer(w http.ResponseWriter, r *http.Request, err error) {
+	var p *problem
+	switch code := roster.ErrorCodeOf(err); {
+	case errors.As(err, &p):
+	case errors.Is(err, httpx.ErrBodyTooLarge), isDecodeError(err):
+		p = errBadJSON.(*problem)
+	case code == roster.EUnauthenticated:
+		p = errInvalidToken.(*problem)
+	case code == roster.EForbidden:
+		p = errForbidden.(*problem)
+	case code == roster.ENotFound:
+		p = errNoUser.(*problem)
+	default:
+		status, known := statusOf[code]
+		if !known {
+			status = http.StatusInternalServerError
+			s.log.ErrorContext(r.Context(), "ellacore request failed", "request_id", roster.RequestInfoFromContext(r.Context()).RequestID, "error", err)
+		}
+		p = &problem{status, describe(err)}
+	}
+	failWith(w, p.status, p.msg)
+}
+
+// decodeFailed marks errors from reading a request body.
+type decodeFailed struct{ error }
+
+func isDecodeError(err error) bool {
+	var d decodeFailed
+	return errors.As(err, &d)
+}
+
+// decode reads a JSON body, with or without a Content-Type.
+func decode(r *http.Request, dst any) error {
+	if err := httpx.DecodeJSONBody(r, dst); err != nil {
+		return decodeFailed{err}
+	}
+	return nil
+}
+
+// describe renders a service error, naming the first field at fault.
+func describe(err error) string {
+	var e *roster.Error
+	if errors.As(err, &e) && len(e.Fields) > 0 {
+		f := e.Fields[0]
+		name := strings.TrimPrefix(f.Pointer, "/")
+		return strings.ToUpper(name[:1]) + strings.ReplaceAll(name[1:], "_", " ") + " " + f.Detail
+	}
+	return roster.ErrorMessageOf(err)
+}
+
+// caller is an authenticated Ella Core user and its role id.
+type caller struct {
+	p    *roster.Principal
+	role int
+}
+
+type callerKey struct{}
+
+// handle registers a route that needs a Bearer token; adminOnly routes need role 1.
+func (s *Surface) handle(pattern string, adminOnly bool, h func(http.ResponseWriter, *http.Request) error) {
+	s.mux.HandleFunc(pattern, s.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		ctx, err := s.authenticate(r, adminOnly)
+		if err != nil {
+			return err
+		}
+		return h(w, r.WithContext(ctx))
+	}))
+}
+
+// authenticate resolves the Bearer token to an Ella Core user and its role, refusing others
+// (and, for adminOnly, roles other than 1); the context it returns carries both.
+func (s *Surface) authenticate(r *http.Request, adminOnly bool) (context.Context, error) {
+	secret, err := httpx.BearerToken(r)
+	if err != nil {
+		return nil, errInvalidToken
+	}
+	p, err := s.svc.Authenticate(r.Context(), secret)
+	if err != nil {
+		return nil, errInvalidToken
+	}
+	ctx := roster.NewContextWithPrincipal(r.Context(), p)
+	if err := s.ensureTenant(ctx); err != nil {
+		return nil, err
+	}
+	c, err := s.callerOf(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if adminOnly && c.role != roleAdmin {
+		return nil, errForbidden
+	}
+	return context.WithValue(ctx, callerKey{}, c), nil
+}
+
+// callerOf finds the caller's role in the bound tenant; people who are not Ella Core users
+// (neither members of it nor instance administrators) are forbidden.
+func (s *Surface) callerOf(ctx context.Context, p *roster.Principal) (*caller, error) {
+	if p.User == nil {
+		return nil, errForbidden
+	}
+	m, err := s.svc.GetMember(ctx, s.cfg.Tenant, p.User.ID)
+	switch {
+	case err == nil && p.IsInstanceAdmin():
+		return &caller{p, roleAdmin}, nil
+	case err == nil:
+		return &caller{p, roleID(m.Roles)}, nil
+	case p.IsInstanceAdmin():
+		return &caller{p, roleAdmin}, nil
+	case roster.ErrorCodeOf(err) == roster.ENotFound:
+		return nil, errForbidden
+	}
+	return nil, err
+}
+
+func callerFrom(ctx context.Context) *caller { return ctx.Value(callerKey{}).(*caller) }
+
+// ensureTenant creates the bound tenant the first time the surface needs it.
+func (s *Surface) ensureTenant(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tenantOK {
+		return nil
+	}
+	if _, err := s.svc.EnsureTenantAsSystem(ctx, s.cfg.Tenant, "Ella Core"); err != nil {
+		return err
+	}
+	s.tenantOK = true
+	return nil
+}
+
+// roleID is the strongest built-in role among roles, as a role id; custom roles only are 3.
+func roleID(roles []*roster.Role) int {
+	for _, id := range []int{roleAdmin, roleManager, roleReadOnly} {
+		if slices.ContainsFunc(roles, func(r *roster.Role) bool { return r.Builtin && r.Name == roleNames[id] }) {
+			return id
+		}
+	}
+	return roleReadOnly
+}
+
+type userJSON struct {
+	Email  string `json:"email"`
+	RoleID int    `json:"role_id"`
+}
+
+func (s *Surface) status(w http.ResponseWriter, r *http.Request) error {
+	initialized, err := s.svc.Initialized(r.Context())
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, struct {
+		Version     string `json:"version"`
+		Initialized bool   `json:"initialized"`
+	}{s.cfg.Version, initialized})
+	return nil
+}
+
+func (s *Surface) login(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	switch {
+	case in.Email == "":
+		return fail(http.StatusBadRequest, "Email is required")
+	case in.Password == "":
+		return fail(http.StatusBadRequest, "Password is required")
+	}
+	res, err := s.svc.Login(r.Context(), in.Email, in.Password)
+	if roster.ErrorCodeOf(err) == roster.EUnauthenticated {
+		return fail(http.StatusUnauthorized, "The email or password is incorrect. Try again.")
+	}
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, struct {
+		Token string `json:"token"`
+	}{res.Token})
+	return nil
+}
+
+func (s *Surface) lookupToken(w http.ResponseWriter, r *http.Request) error {
+	if r.Header.Get("Authorization") == "" {
+		return fail(http.StatusBadRequest, "Authorization header is required")
+	}
+	secret, err := httpx.BearerToken(r)
+	valid := err == nil
+	if valid {
+		_, err = s.svc.Authenticate(r.Context(), secret)
+		valid = err == nil
+		if err != nil && roster.ErrorCodeOf(err) != roster.EUnauthenticated {
+			return err
+		}
+	}
+	ok(w, http.StatusOK, struct {
+		Valid bool `json:"valid"`
+	}{valid})
+	return nil
+}
+
+func (s *Surface) listUsers(w http.ResponseWriter, r *http.Request) error {
+	out := []userJSON{}
+	o := service.ListOptions{Limit: service.MaxLimit}
+	for {
+		ms, next, err := s.svc.ListMembers(r.Context(), s.cfg.Tenant, service.MemberQuery{}, o)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			out = append(out, userJSON{Email: m.User.Email, RoleID: roleID(m.Roles)})
+		}
+		if next == "" {
+			break
+		}
+		o.After = next
+	}
+	ok(w, http.StatusOK, out)
+	return nil
+}
+
+type createUserBody struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	RoleID   int    `json:"role_id"`
+}
+
+// createUser adds a user with a role. While the instance has no user at all it needs no token
+// and creates the instance's first administrator (role_id must be 1); once any user exists, a
+// call without a token is refused, so an installation in use can never be claimed this way.
+func (s *Surface) createUser(w http.ResponseWriter, r *http.Request) error {
+	var in createUserBody
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	switch {
+	case in.Email == "":
+		return fail(http.StatusBadRequest, "email is missing")
+	case in.Password == "":
+		return fail(http.StatusBadRequest, "password is missing")
+	case service.CheckEmail(in.Email) != nil:
+		return fail(http.StatusBadRequest, "Invalid email format")
+	case roleNames[in.RoleID] == "":
+		return fail(http.StatusBadRequest, "Invalid role ID")
+	}
+	if r.Header.Get("Authorization") == "" {
+		return s.createFirstUser(w, r, in)
+	}
+	ctx, err := s.authenticate(r, true)
+	if err != nil {
+		return err
+	}
+	_, _, created := s.svc.CreateUserInTenant(ctx, s.cfg.Tenant, service.CreateUserInput{Email: in.Email, Password: &in.Password},
+		[]string{roleNames[in.RoleID]}, service.RefuseExisting)
+	if roster.ErrorCodeOf(created) == roster.EConflict {
+		return fail(http.StatusBadRequest, "user already exists")
+	}
+	if created != nil {
+		return created
+	}
+	ok(w, http.StatusCreated, messageJSON{"User created successfully"})
+	return nil
+}
+
+func (s *Surface) createFirstUser(w http.ResponseWriter, r *http.Request, in createUserBody) error {
+	initialized, err := s.svc.Initialized(r.Context())
+	if err != nil {
+		return err
+	}
+	if initialized {
+		return errInvalidToken
+	}
+	if in.RoleID != roleAdmin {
+		return fail(http.StatusBadRequest, "First user must be an admin")
+	}
+	if err := s.ensureTenant(r.Context()); err != nil {
+		return err
+	}
+	_, err = s.svc.Bootstrap(r.Context(), service.BootstrapInput{Email: in.Email, Password: in.Password,
+		Join: []service.TenantRoles{{Tenant: s.cfg.Tenant, Roles: []string{roster.RoleAdmin}}}})
+	if roster.ErrorCodeOf(err) == roster.EConflict { // another first user won the race
+		return errInvalidToken
+	}
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusCreated, messageJSON{"User created successfully"})
+	return nil
+}
+
+// member finds the path's user among the bound tenant's members.
+func (s *Surface) member(r *http.Request) (*roster.Membership, error) {
+	u, err := s.svc.FindUserByEmail(r.Context(), r.PathValue("email"))
+	if err != nil {
+		return nil, err
+	}
+	return s.svc.GetMember(r.Context(), s.cfg.Tenant, u.ID)
+}
+
+func (s *Surface) getUser(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.member(r)
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, userJSON{Email: m.User.Email, RoleID: roleID(m.Roles)})
+	return nil
+}
+
+func (s *Surface) updateUser(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Email  string `json:"email"`
+		RoleID int    `json:"role_id"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if roleNames[in.RoleID] == "" {
+		return fail(http.StatusBadRequest, "Invalid role ID")
+	}
+	m, err := s.member(r)
+	if err != nil {
+		return err
+	}
+	if in.Email != "" && !strings.EqualFold(in.Email, m.User.Email) {
+		return fail(http.StatusBadRequest, "Email does not match the user")
+	}
+	if _, err := s.svc.SetMemberBuiltinRole(r.Context(), s.cfg.Tenant, m.UserID, roleNames[in.RoleID]); err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, messageJSON{"User updated successfully"})
+	return nil
+}
+
+func (s *Surface) deleteUser(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.member(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.svc.RemoveFromTenant(r.Context(), s.cfg.Tenant, m.UserID); err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, messageJSON{"User deleted successfully"})
+	return nil
+}
+
+type passwordBody struct {
+	Password string `json:"password"`
+}
+
+func readPassword(r *http.Request) (string, error) {
+	var in passwordBody
+	if err := decode(r, &in); err != nil {
+		return "", err
+	}
+	if in.Password == "" {
+		return "", fail(http.StatusBadRequest, "password is missing")
+	}
+	return in.Password, nil
+}
+
+func (s *Surface) setPassword(w http.ResponseWriter, r *http.Request) error {
+	pw, err := readPassword(r)
+	if err != nil {
+		return err
+	}
+	m, err := s.member(r)
+	if err != nil {
+		return err
+	}
+	if err := s.svc.SetMemberPassword(r.Context(), s.cfg.Tenant, m.UserID, pw); err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, messageJSON{"User password updated successfully"})
+	return nil
+}
+
+func (s *Surface) me(w http.ResponseWriter, r *http.Request) error {
+	c := callerFrom(r.Context())
+	ok(w, http.StatusOK, userJSON{Email: c.p.User.Email, RoleID: c.role})
+	return nil
+}
+
+func (s *Surface) setOwnPassword(w http.ResponseWriter, r *http.Request) error {
+	pw, err := readPassword(r)
+	if err != nil {
+		return err
+	}
+	if err := s.svc.ChangeOwnPasswordUnverified(r.Context(), pw); err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, messageJSON{"User password updated successfully"})
+	return nil
+}
+
+type tokenJSON struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	ExpiresAt string `json:"expires_at"`
+}
+
+func (s *Surface) listTokens(w http.ResponseWriter, r *http.Request) error {
+	tokens, err := s.svc.ListAPITokens(r.Context(), callerFrom(r.Context()).p.User.ID)
+	if err != nil {
+		return err
+	}
+	out := []tokenJSON{}
+	for _, k := range tokens {
+		t := tokenJSON{ID: k.ID, Name: k.Name}
+		if k.PublicID != "" {
+			t.ID = k.PublicID
+		}
+		if k.ExpiresAt != nil {
+			t.ExpiresAt = k.ExpiresAt.UTC().Format(time.RFC3339)
+		}
+		out = append(out, t)
+	}
+	ok(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Surface) createToken(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Name      string `json:"name"`
+		ExpiresAt string `json:"expires_at"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.Name == "" {
+		return fail(http.StatusBadRequest, "Token name is required")
+	}
+	if n := len([]rune(in.Name)); n < 3 || n > 50 {
+		return fail(http.StatusBadRequest, "Token name must be between 3 and 50 characters")
+	}
+	var expires *time.Time
+	if in.ExpiresAt != "" {
+		at, err := time.Parse(time.RFC3339, in.ExpiresAt)
+		if err != nil {
+			return fail(http.StatusBadRequest, "Invalid expiration time format")
+		}
+		if !at.After(time.Now()) {
+			return fail(http.StatusBadRequest, "Expiration time must be in the future")
+		}
+		expires = &at
+	}
+	res, err := s.svc.CreateAPITokenInFormat(r.Context(), in.Name, expires, service.FormatEllaCore)
+	if roster.ErrorCodeOf(err) == roster.EConflict {
+		return fail(http.StatusConflict, "API token with this name already exists")
+	}
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusCreated, struct {
+		Token string `json:"token"`
+	}{res.Secret})
+	return nil
+}
+
+func (s *Surface) deleteToken(w http.ResponseWriter, r *http.Request) error {
+	err := s.svc.RevokeAPIToken(r.Context(), callerFrom(r.Context()).p.User.ID, r.PathValue("id"))
+	if roster.ErrorCodeOf(err) == roster.ENotFound {
+		return fail(http.StatusNotFound, "API token not found")
+	}
+	if err != nil {
+		return err
+	}
+	ok(w, http.StatusOK, messageJSON{"API token deleted successfully"})
+	return nil
+}
