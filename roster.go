@@ -129,6 +129,14 @@ type Tx interface {
 	TokenTx
 	ServiceAccountTx
 	AuditTx
+	CounterTx
+}
+
+// CounterTx keeps fixed-window counters that every replica shares.
+type CounterTx interface {
+	// Hit adds one to the bucket's counter for the window starting at windowStart (Unix
+	// seconds), forgets the bucket's older windows, and returns the new count.
+	Hit(ctx context.Context, bucket string, windowStart int64) (int64, error)
 }
 
 // TenantTx stores tenants.

@@ -213,8 +213,9 @@ type requestIDKey struct{}
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
+// newRequestID returns 128 random bits as 32 hex digits.
 func newRequestID() string {
-	b := make([]byte, 12)
+	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/rosterhq/roster/internal/compat/ellacore"
 	"github.com/rosterhq/roster/internal/compat/exolink"
 	"github.com/rosterhq/roster/internal/compat/links"
+	"github.com/rosterhq/roster/internal/compat/partner"
 	"github.com/rosterhq/roster/internal/httpapi"
 	"github.com/rosterhq/roster/internal/password"
 	"github.com/rosterhq/roster/internal/service"
@@ -30,6 +31,8 @@ type Config struct {
 	ShutdownGrace time.Duration // how long in-flight requests may take to finish on shutdown
 	// EllaCoreTenant is the slug of the tenant the Ella Core surface serves.
 	EllaCoreTenant string
+	// PartnerRateLimit is how many requests a minute one partner-portal key may make.
+	PartnerRateLimit int64
 	// Version is what the server reports of itself.
 	Version string
 }
@@ -39,7 +42,7 @@ func DefaultConfig() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", DB: "roster.db", DBOptions: sqlstore.DefaultOptions(),
 		SessionTTL: service.DefaultConfig().SessionTTL, ShutdownGrace: 15 * time.Second,
-		EllaCoreTenant: "ellacore", Version: "dev",
+		EllaCoreTenant: "ellacore", PartnerRateLimit: 500, Version: "dev",
 	}
 }
 
@@ -63,6 +66,9 @@ func (c Config) Validate() error {
 	}
 	if service.CheckSlug(c.EllaCoreTenant) != nil {
 		errs = append(errs, fmt.Errorf("ellacore tenant %q: not a tenant slug (lower-case letters, digits and hyphens)", c.EllaCoreTenant))
+	}
+	if c.PartnerRateLimit < 1 {
+		errs = append(errs, fmt.Errorf("partner rate limit %d: must be at least 1", c.PartnerRateLimit))
 	}
 	if c.TokenMaxTTL < 0 {
 		errs = append(errs, fmt.Errorf("token max TTL %s: must not be negative", c.TokenMaxTTL))
@@ -111,6 +117,7 @@ func handler(svc *service.Service, log *slog.Logger, cfg Config) http.Handler {
 	api := httpapi.New(svc, log)
 	api.Mount("/compat/exolink", exolink.New(svc, log))
 	api.Mount("/compat/links", links.New(svc, log))
+	api.Mount("/compat/partner", partner.New(svc, log, partner.Config{RateLimit: cfg.PartnerRateLimit}))
 	api.Mount("/compat/ellacore", ellacore.New(svc, log, ellacore.Config{Tenant: cfg.EllaCoreTenant, Version: cfg.Version}))
 	return api
 }
