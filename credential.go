@@ -2,6 +2,7 @@ package roster
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -116,4 +117,45 @@ func NewContextWithRequestInfo(ctx context.Context, info RequestInfo) context.Co
 func RequestInfoFromContext(ctx context.Context) RequestInfo {
 	info, _ := ctx.Value(requestInfoKey{}).(RequestInfo)
 	return info
+}
+
+// RequestNotes collects what the layers below a transport learn about a request (its tenant,
+// its actor) for the transport's log line. Safe for concurrent use.
+type RequestNotes struct {
+	mu       sync.Mutex
+	tenantID string
+	actor    Actor
+}
+
+type requestNotesKey struct{}
+
+// NewContextWithNotes returns a copy of ctx carrying fresh notes, and the notes.
+func NewContextWithNotes(ctx context.Context) (context.Context, *RequestNotes) {
+	n := &RequestNotes{}
+	return context.WithValue(ctx, requestNotesKey{}, n), n
+}
+
+// NoteTenant records the tenant a request acts in, when ctx carries notes.
+func NoteTenant(ctx context.Context, id string) {
+	if n, ok := ctx.Value(requestNotesKey{}).(*RequestNotes); ok {
+		n.mu.Lock()
+		n.tenantID = id
+		n.mu.Unlock()
+	}
+}
+
+// NoteActor records who a request acts as, when ctx carries notes.
+func NoteActor(ctx context.Context, a Actor) {
+	if n, ok := ctx.Value(requestNotesKey{}).(*RequestNotes); ok {
+		n.mu.Lock()
+		n.actor = a
+		n.mu.Unlock()
+	}
+}
+
+// Get returns the tenant and actor noted so far.
+func (n *RequestNotes) Get() (tenantID string, actor Actor) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.tenantID, n.actor
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -34,6 +35,7 @@ type env struct {
 	url    string
 	client *http.Client
 	srv    *server.Server
+	dsn    string        // the server's database
 	logs   *lockedBuffer // everything the server logged, at every level
 }
 
@@ -63,6 +65,7 @@ func newEnv(t testing.TB, options ...func(*server.Config)) *env {
 	cfg.Addr = "127.0.0.1:0"
 	cfg.DB = testdb.DSN(t)
 	cfg.DBOptions.MaxConns = 8
+	cfg.ShutdownDelay = 0
 	for _, o := range options {
 		o(&cfg)
 	}
@@ -79,6 +82,9 @@ func newEnv(t testing.TB, options ...func(*server.Config)) *env {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
 	t.Cleanup(func() {
+		if leak := secretShape.FindString(logs.String()); leak != "" {
+			t.Errorf("the server log holds a secret or password: %.12s…", leak)
+		}
 		if t.Failed() {
 			t.Logf("server log:\n%s", logs.String())
 		}
@@ -90,11 +96,16 @@ func newEnv(t testing.TB, options ...func(*server.Config)) *env {
 			t.Errorf("close: %v", err)
 		}
 	})
-	return &env{t: t, url: srv.URL(), srv: srv, logs: logs, client: &http.Client{
+	return &env{t: t, url: srv.URL(), srv: srv, dsn: cfg.DB, logs: logs, client: &http.Client{
 		Timeout:   60 * time.Second,
 		Transport: &validatingTransport{t: t, next: http.DefaultTransport},
 	}}
 }
+
+// secretShape matches every kind of secret Roster issues, and the tests' passwords: none may
+// ever reach a log line.
+var secretShape = regexp.MustCompile(`rs[sp]_[0-9A-Za-z]{20,}|sk:[0-9A-Za-z]{20,}|ellacore_[0-9A-Za-z]{12}_|` +
+	regexp.QuoteMeta(testPassword) + `|password[0-9]|new password`)
 
 // resp is a response read in full.
 type resp struct {

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -51,18 +52,27 @@ var listening = regexp.MustCompile(`"msg":"roster listening".*"url":"(http://[^"
 // replica is one `roster serve` process.
 type replica struct {
 	*env
-	cmd  *exec.Cmd
-	done chan error
+	cmd    *exec.Cmd
+	logs   *lockedBuffer
+	done   chan error    // receives the exit, once
+	exited chan struct{} // closed once the process has exited
 }
 
 // startReplicas starts n processes on one database at once and waits until each listens.
 func startReplicas(t testing.TB, dsn string, n int) []*replica {
+	return startReplicasWith(t, dsn, n)
+}
+
+// startReplicasWith is startReplicas with extra flags for `roster serve`.
+func startReplicasWith(t testing.TB, dsn string, n int, extra ...string) []*replica {
 	bin := rosterBinary(t)
 	out := make([]*replica, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		logs := &lockedBuffer{}
-		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", dsn, "--db-max-conns", "8", "--log-format", "json", "--shutdown-grace", "5s")
+		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", dsn, "--db-max-conns", "8", "--log-format", "json",
+			"--shutdown-grace", "5s"}, extra...)
+		cmd := exec.Command(bin, args...)
 		stderr, err := cmd.StderrPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -70,7 +80,7 @@ func startReplicas(t testing.TB, dsn string, n int) []*replica {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		r := &replica{cmd: cmd, done: make(chan error, 1)}
+		r := &replica{cmd: cmd, logs: logs, done: make(chan error, 1), exited: make(chan struct{})}
 		out[i] = r
 		urls := make(chan string, 1)
 		go func() {
@@ -82,6 +92,7 @@ func startReplicas(t testing.TB, dsn string, n int) []*replica {
 				}
 			}
 			r.done <- cmd.Wait()
+			close(r.exited)
 		}()
 		wg.Go(func() {
 			select {
@@ -92,10 +103,15 @@ func startReplicas(t testing.TB, dsn string, n int) []*replica {
 			}
 		})
 		t.Cleanup(func() {
+			select {
+			case <-r.exited: // the test ended it itself
+				return
+			default:
+			}
 			_ = cmd.Process.Signal(syscall.SIGTERM)
 			select {
 			case err := <-r.done:
-				if err != nil {
+				if err != nil && !strings.Contains(err.Error(), "killed") {
 					t.Errorf("replica %d exited with %v", i, err)
 				}
 			case <-time.After(20 * time.Second):

@@ -60,7 +60,8 @@ func newRootCommand() *cobra.Command {
 		// a flag on the command line wins.
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return applyEnv(cmd.Flags()) },
 	}
-	root.AddCommand(newServeCommand(), newMigrateCommand(), newVersionCommand(), newUserCommand())
+	root.AddCommand(newServeCommand(), newMigrateCommand(), newVersionCommand(), newUserCommand(),
+		newBackupCommand(), newRestoreCommand())
 	return root
 }
 
@@ -107,12 +108,14 @@ func newServeCommand() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on (host:port)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", cfg.MetricsAddr, "separate address for GET /metrics (empty: serve it on --addr)")
 	fs.StringVar(&cfg.DB, "db", cfg.DB, "database: a SQLite file path, sqlite:PATH, or a postgres:// URL")
 	registerDBOptions(fs, &cfg.DBOptions)
 	fs.DurationVar(&cfg.SessionTTL, "session-ttl", cfg.SessionTTL, "lifetime of a login session")
 	fs.StringVar(&cfg.EllaCoreTenant, "ellacore-tenant", cfg.EllaCoreTenant, "slug of the tenant the Ella Core surface serves (created on first use)")
 	fs.Int64Var(&cfg.PartnerRateLimit, "partner-rate-limit", cfg.PartnerRateLimit, "requests a minute one partner-portal key may make")
 	fs.DurationVar(&cfg.TokenMaxTTL, "token-max-ttl", cfg.TokenMaxTTL, "longest lifetime of an API token or service-account key (0: no limit)")
+	fs.DurationVar(&cfg.ShutdownDelay, "shutdown-delay", cfg.ShutdownDelay, "how long /readyz fails before the listener closes on shutdown")
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", cfg.ShutdownGrace, "time in-flight requests get to finish on shutdown")
 	logs.register(fs)
 	return cmd
@@ -252,4 +255,63 @@ func describe(err error) string {
 		fmt.Fprintf(&b, "\n  --%s: %s", strings.ReplaceAll(strings.TrimPrefix(f.Pointer, "/"), "_", "-"), f.Detail)
 	}
 	return b.String()
+}
+
+func newBackupCommand() *cobra.Command {
+	db, out := server.DefaultConfig().DB, ""
+	var logs logOptions
+	cmd := &cobra.Command{
+		Use:   "backup --db roster.db --out FILE",
+		Short: "Copy a SQLite database consistently while the server keeps serving",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := logs.logger(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			d, err := sqlstore.Open(cmd.Context(), db, sqlstore.DefaultOptions())
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			if err := d.Backup(cmd.Context(), out); err != nil {
+				return err
+			}
+			log.Info("backup written", "from", d.Where, "to", out)
+			fmt.Fprintf(cmd.OutOrStdout(), "backed up %s to %s\n", d.Where, out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&db, "db", db, "the SQLite database to copy")
+	cmd.Flags().StringVar(&out, "out", "", "the file to write (must not exist)")
+	_ = cmd.MarkFlagRequired("out")
+	logs.register(cmd.Flags())
+	return cmd
+}
+
+func newRestoreCommand() *cobra.Command {
+	db, from := server.DefaultConfig().DB, ""
+	cmd := &cobra.Command{
+		Use:   "restore --db roster.db --from FILE",
+		Short: "Put a backup in place of a SQLite database (stop every server using it first)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			kind, path, err := sqlstore.ParseDSN(db)
+			if err != nil {
+				return err
+			}
+			if kind != sqlstore.KindSQLite {
+				return errors.New("restore: PostgreSQL is restored with pg_restore (see README)")
+			}
+			if err := sqlstore.Restore(cmd.Context(), from, path); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "restored %s from %s\n", path, from)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&db, "db", db, "the SQLite database to replace")
+	cmd.Flags().StringVar(&from, "from", "", "the backup to restore")
+	_ = cmd.MarkFlagRequired("from")
+	return cmd
 }

@@ -29,16 +29,28 @@ func OpenAPIDocument() []byte { return openAPIDocument }
 
 // API is the native HTTP API.
 type API struct {
-	svc *service.Service
-	log *slog.Logger
-	mux *http.ServeMux
+	svc      *service.Service
+	log      *slog.Logger
+	mux      *http.ServeMux
+	observer Observer
 }
 
-// New returns the native API as an http.Handler.
-func New(svc *service.Service, log *slog.Logger) *API {
-	a := &API{svc: svc, log: log, mux: http.NewServeMux()}
+// Observer hears every answered request (for metrics).
+type Observer interface {
+	ObserveRequest(route, method string, status int, d time.Duration)
+}
+
+// New returns the native API as an http.Handler; observer may be nil.
+func New(svc *service.Service, log *slog.Logger, observer Observer) *API {
+	a := &API{svc: svc, log: log, mux: http.NewServeMux(), observer: observer}
 	a.routes()
 	return a
+}
+
+// Handle serves h at pattern beside the API, behind the same request ids, logging and
+// panic recovery (for /readyz and /metrics).
+func (a *API) Handle(pattern string, h http.Handler) {
+	a.mux.Handle(pattern, h)
 }
 
 // handlerFunc is an HTTP handler that returns its error for one adapter to answer.
@@ -157,7 +169,8 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		id = newRequestID()
 	}
 	w.Header().Set("X-Request-Id", id)
-	r = r.WithContext(roster.NewContextWithRequestInfo(context.WithValue(r.Context(), requestIDKey{}, id), clientInfo(r, id)))
+	ctx, notes := roster.NewContextWithNotes(r.Context())
+	r = r.WithContext(roster.NewContextWithRequestInfo(context.WithValue(ctx, requestIDKey{}, id), clientInfo(r, id)))
 	sw := &statusWriter{ResponseWriter: w}
 	_, pattern := a.mux.Handler(r)
 	defer func() {
@@ -167,8 +180,20 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				writeProblem(sw, r, http.StatusInternalServerError, string(roster.EInternal), roster.ErrorMessageOf(nil), nil)
 			}
 		}
-		a.log.Info("request", "method", r.Method, "route", pattern, "status", sw.status,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000, "request_id", id)
+		d := time.Since(start)
+		tenant, actor := notes.Get()
+		attrs := []any{"method", r.Method, "route", pattern, "status", sw.status,
+			"duration_ms", float64(d.Microseconds()) / 1000, "request_id", id}
+		if tenant != "" {
+			attrs = append(attrs, "tenant", tenant)
+		}
+		if actor.Kind != "" && actor.Kind != roster.ActorAnonymous {
+			attrs = append(attrs, "actor", actor.Kind+":"+actor.ID)
+		}
+		a.log.Info("request", attrs...)
+		if a.observer != nil {
+			a.observer.ObserveRequest(pattern, r.Method, sw.status, d)
+		}
 	}()
 	if pattern == "" {
 		a.noRoute(sw, r)

@@ -56,6 +56,8 @@ type Hasher struct {
 	waiting    atomic.Int64
 	maxWaiting int64
 	dummy      string
+	// OnWait, when set before use, hears how long each hash that had to wait waited.
+	OnWait func(time.Duration)
 }
 
 // NewHasher returns a Hasher using params for new hashes.
@@ -80,10 +82,14 @@ func (h *Hasher) acquire(ctx context.Context) error {
 		return ErrBusy
 	}
 	defer h.waiting.Add(-1)
+	start := time.Now()
 	timer := time.NewTimer(maxWait)
 	defer timer.Stop()
 	select {
 	case h.slots <- struct{}{}:
+		if h.OnWait != nil {
+			h.OnWait(time.Since(start))
+		}
 		return nil
 	case <-timer.C:
 		return ErrBusy

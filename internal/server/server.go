@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/rosterhq/roster/internal/compat/ellacore"
@@ -16,6 +17,8 @@ import (
 	"github.com/rosterhq/roster/internal/compat/links"
 	"github.com/rosterhq/roster/internal/compat/partner"
 	"github.com/rosterhq/roster/internal/httpapi"
+	"github.com/rosterhq/roster/internal/httpx"
+	"github.com/rosterhq/roster/internal/metrics"
 	"github.com/rosterhq/roster/internal/password"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/sqlstore"
@@ -24,10 +27,12 @@ import (
 // Config is everything `roster serve` can be told.
 type Config struct {
 	Addr          string // listen address
+	MetricsAddr   string // separate listen address for /metrics; empty serves it on Addr
 	DB            string // database: a SQLite file path, sqlite:PATH, or a postgres:// URL
 	DBOptions     sqlstore.Options
 	SessionTTL    time.Duration // lifetime of a login session
 	TokenMaxTTL   time.Duration // longest lifetime of an API token or key; 0 for no limit
+	ShutdownDelay time.Duration // how long /readyz fails before the listener closes on shutdown
 	ShutdownGrace time.Duration // how long in-flight requests may take to finish on shutdown
 	// EllaCoreTenant is the slug of the tenant the Ella Core surface serves.
 	EllaCoreTenant string
@@ -41,7 +46,8 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", DB: "roster.db", DBOptions: sqlstore.DefaultOptions(),
-		SessionTTL: service.DefaultConfig().SessionTTL, ShutdownGrace: 15 * time.Second,
+		SessionTTL:    service.DefaultConfig().SessionTTL,
+		ShutdownDelay: 2 * time.Second, ShutdownGrace: 15 * time.Second,
 		EllaCoreTenant: "ellacore", PartnerRateLimit: 500, Version: "dev",
 	}
 }
@@ -58,8 +64,10 @@ func (c Config) Validate() error {
 	if c.DBOptions.StatementTimeout < 0 || c.DBOptions.Wait < 0 {
 		errs = append(errs, errors.New("db statement timeout and db wait must not be negative"))
 	}
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		errs = append(errs, fmt.Errorf("addr %q: %w", c.Addr, err))
+	for name, addr := range map[string]string{"addr": c.Addr, "metrics addr": c.MetricsAddr} {
+		if _, _, err := net.SplitHostPort(addr); err != nil && (addr != "" || name == "addr") {
+			errs = append(errs, fmt.Errorf("%s %q: %w", name, addr, err))
+		}
 	}
 	if c.SessionTTL < time.Minute {
 		errs = append(errs, fmt.Errorf("session TTL %s: must be at least 1m", c.SessionTTL))
@@ -70,23 +78,24 @@ func (c Config) Validate() error {
 	if c.PartnerRateLimit < 1 {
 		errs = append(errs, fmt.Errorf("partner rate limit %d: must be at least 1", c.PartnerRateLimit))
 	}
-	if c.TokenMaxTTL < 0 {
-		errs = append(errs, fmt.Errorf("token max TTL %s: must not be negative", c.TokenMaxTTL))
-	}
-	if c.ShutdownGrace < 0 {
-		errs = append(errs, fmt.Errorf("shutdown grace %s: must not be negative", c.ShutdownGrace))
+	if c.TokenMaxTTL < 0 || c.ShutdownDelay < 0 || c.ShutdownGrace < 0 {
+		errs = append(errs, errors.New("token max TTL, shutdown delay and shutdown grace must not be negative"))
 	}
 	return errors.Join(errs...)
 }
 
 // Server is a running Roster.
 type Server struct {
-	cfg  Config
-	log  *slog.Logger
-	db   *sqlstore.DB
-	svc  *service.Service
-	http *http.Server
-	ln   net.Listener
+	cfg     Config
+	log     *slog.Logger
+	db      *sqlstore.DB
+	svc     *service.Service
+	metrics *metrics.Metrics
+	http    *http.Server
+	ln      net.Listener
+	mhttp   *http.Server // the metrics listener, when separate
+	mln     net.Listener
+	ready   atomic.Bool // /readyz answers 200 only while this is set
 }
 
 // Open validates cfg, opens and migrates the database and builds the service.
@@ -98,10 +107,32 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := service.New(db, password.NewHasher(password.DefaultParams), service.Config{SessionTTL: cfg.SessionTTL, TokenMaxTTL: cfg.TokenMaxTTL}, log)
-	s := &Server{cfg: cfg, log: log, db: db, svc: svc}
-	s.http = &http.Server{
-		Handler:           handler(svc, log, cfg),
+	hasher := password.NewHasher(password.DefaultParams)
+	m := metrics.New(cfg.Version, db.Pool(), hasher.Waiting)
+	hasher.OnWait = m.ObserveHashWait
+	svc := service.New(db, hasher, service.Config{SessionTTL: cfg.SessionTTL, TokenMaxTTL: cfg.TokenMaxTTL, ObserveLogin: m.ObserveLogin}, log)
+	s := &Server{cfg: cfg, log: log, db: db, svc: svc, metrics: m}
+
+	api := httpapi.New(svc, log, m)
+	api.Mount("/compat/exolink", exolink.New(svc, log))
+	api.Mount("/compat/links", links.New(svc, log))
+	api.Mount("/compat/ellacore", ellacore.New(svc, log, ellacore.Config{Tenant: cfg.EllaCoreTenant, Version: cfg.Version}))
+	api.Mount("/compat/partner", partner.New(svc, log, partner.Config{RateLimit: cfg.PartnerRateLimit}))
+	api.Handle("GET /readyz", http.HandlerFunc(s.readyz))
+	if cfg.MetricsAddr == "" {
+		api.Handle("GET /metrics", m.Handler())
+	} else {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		s.mhttp = newHTTPServer(mux, log)
+	}
+	s.http = newHTTPServer(api, log)
+	return s, nil
+}
+
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -109,17 +140,6 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	return s, nil
-}
-
-// handler serves the native API with every compatibility surface mounted beside it.
-func handler(svc *service.Service, log *slog.Logger, cfg Config) http.Handler {
-	api := httpapi.New(svc, log)
-	api.Mount("/compat/exolink", exolink.New(svc, log))
-	api.Mount("/compat/links", links.New(svc, log))
-	api.Mount("/compat/partner", partner.New(svc, log, partner.Config{RateLimit: cfg.PartnerRateLimit}))
-	api.Mount("/compat/ellacore", ellacore.New(svc, log, ellacore.Config{Tenant: cfg.EllaCoreTenant, Version: cfg.Version}))
-	return api
 }
 
 // OpenDB opens the database named by dsn and applies pending migrations.
@@ -139,34 +159,67 @@ func OpenDB(ctx context.Context, dsn string, o sqlstore.Options, log *slog.Logge
 // Service returns the service, for the command line and tests.
 func (s *Server) Service() *service.Service { return s.svc }
 
-// Listen binds the listen address.
+// readyz answers 200 while the server takes traffic: started, not shutting down, its database
+// answering and fully migrated; 503 otherwise.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	status, code := "ready", http.StatusOK
+	if !s.ready.Load() {
+		status, code = "not ready", http.StatusServiceUnavailable
+	} else if err := s.db.Ping(r.Context()); err != nil {
+		status, code = "database unreachable", http.StatusServiceUnavailable
+	} else if n, err := s.db.Pending(r.Context()); err != nil || n > 0 {
+		status, code = "database not migrated", http.StatusServiceUnavailable
+	}
+	httpx.WriteJSON(w, code, map[string]string{"status": status})
+}
+
+// Listen binds the listen addresses.
 func (s *Server) Listen() error {
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	s.ln = ln
+	if s.mhttp != nil {
+		if s.mln, err = net.Listen("tcp", s.cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen for metrics: %w", err)
+		}
+	}
 	return nil
 }
 
 // URL returns the base URL the server answers on, once Listen has returned.
 func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
 
-// Serve answers requests until ctx ends, then stops accepting connections and lets in-flight
-// requests finish within the shutdown grace period.
+// Serve answers requests until ctx ends. Then /readyz fails at once, the listener stays open
+// for the shutdown delay (so load balancers notice), and in-flight requests get the shutdown
+// grace period to finish.
 func (s *Server) Serve(ctx context.Context) error {
 	s.log.Info("roster listening", "addr", s.ln.Addr().String(), "url", s.URL(), "database", s.db.Kind(), "where", s.db.Where)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- s.http.Serve(s.ln) }()
+	if s.mhttp != nil {
+		s.log.Info("metrics listening", "addr", s.mln.Addr().String())
+		go func() { errc <- s.mhttp.Serve(s.mln) }()
+	}
+	s.ready.Store(true)
 	select {
 	case err := <-errc:
+		s.ready.Store(false)
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	s.log.Info("shutting down", "grace", s.cfg.ShutdownGrace)
+	s.ready.Store(false)
+	s.log.Info("shutting down: readiness fails now", "delay", s.cfg.ShutdownDelay, "grace", s.cfg.ShutdownGrace)
+	time.Sleep(s.cfg.ShutdownDelay)
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
 	defer cancel()
-	if err := s.http.Shutdown(sctx); err != nil {
+	err := s.http.Shutdown(sctx)
+	if s.mhttp != nil {
+		err = errors.Join(err, s.mhttp.Shutdown(sctx))
+	}
+	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	s.log.Info("stopped: every in-flight request finished")

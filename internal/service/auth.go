@@ -120,7 +120,14 @@ func (s *Service) Login(ctx context.Context, login, pw string) (*SessionResult, 
 // CheckPassword returns the active user whose login name (an email when it holds "@", else a
 // username) and password these are. Every way to fail gives errBadLogin after the same hash
 // work, and is recorded on the audit trail.
-func (s *Service) CheckPassword(ctx context.Context, login, pw string) (*roster.User, error) {
+func (s *Service) CheckPassword(ctx context.Context, login, pw string) (u *roster.User, err error) {
+	if s.cfg.ObserveLogin != nil {
+		defer func() { s.cfg.ObserveLogin(err == nil) }()
+	}
+	return s.checkPassword(ctx, login, pw)
+}
+
+func (s *Service) checkPassword(ctx context.Context, login, pw string) (*roster.User, error) {
 	if len(pw) > maxPasswordBytes { // no stored password is this long; do the work of one
 		pw = pw[:maxPasswordBytes]
 		login = ""
@@ -215,6 +222,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*roster.Prin
 	if err != nil {
 		return nil, err
 	}
+	roster.NoteActor(ctx, p.Actor())
 	if at := now(); lastUsed == nil || at.Sub(*lastUsed) >= touchEvery {
 		if err := s.store.Write(ctx, func(tx roster.Tx) error { return touch(tx, at) }); err != nil {
 			s.log.WarnContext(ctx, "could not record credential use", "error", err)

@@ -98,6 +98,7 @@ func tenantGrant(ctx context.Context, tx roster.Tx, ref string) (*grant, error) 
 		return nil, err
 	}
 	g := &grant{tenant: t, principal: p}
+	roster.NoteTenant(ctx, t.ID)
 	if sa := p.ServiceAccount; sa != nil {
 		// A service account acts inside its own tenant only, with its own roles.
 		if sa.TenantID != t.ID {

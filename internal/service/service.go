@@ -19,6 +19,8 @@ type Config struct {
 	// TokenMaxTTL caps the lifetime of API tokens and service-account keys; 0 means no cap
 	// (a credential without expires_at then never expires).
 	TokenMaxTTL time.Duration
+	// ObserveLogin, when set, hears the outcome of every password check (for metrics).
+	ObserveLogin func(ok bool)
 }
 
 // DefaultConfig returns the configuration used when none is given.

@@ -181,6 +181,9 @@ func safeError(err error) string {
 	return "no answer"
 }
 
+// Pool returns the connection pool writes go through, for metrics.
+func (db *DB) Pool() *sql.DB { return db.writer }
+
 // Kind is KindSQLite or KindPostgres.
 func (db *DB) Kind() string { return db.dialect.name() }
 
