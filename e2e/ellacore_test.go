@@ -48,27 +48,27 @@ func TestEllaCoreFirstUser(t *testing.T) {
 	}{
 		{`{"email":`, "Invalid request data"},
 		{`{"email": "a@example.com", "role_id": "1"}`, "Invalid request data"},
-		{map[string]any{"password": "password1", "role_id": 1}, "email is missing"},
+		{map[string]any{"password": "plum-tree-41", "role_id": 1}, "email is missing"},
 		{map[string]any{"email": "a@example.com", "role_id": 1}, "password is missing"},
-		{map[string]any{"email": "not an email", "password": "password1", "role_id": 1}, "Invalid email format"},
-		{map[string]any{"email": "a@example.com", "password": "password1", "role_id": 4}, "Invalid role ID"},
-		{map[string]any{"email": "a@example.com", "password": "password1", "role_id": 2}, "First user must be an admin"},
+		{map[string]any{"email": "not an email", "password": "plum-tree-41", "role_id": 1}, "Invalid email format"},
+		{map[string]any{"email": "a@example.com", "password": "plum-tree-41", "role_id": 4}, "Invalid role ID"},
+		{map[string]any{"email": "a@example.com", "password": "plum-tree-41", "role_id": 2}, "First user must be an admin"},
 	} {
 		expectResult(t, e.ella("", req{method: "POST", path: "/users", body: c.body}), 400, ellaError(c.msg))
 	}
 	// Racing first users: exactly one wins; the others find the installation claimed.
 	statuses := race(8, func(i int) int {
 		return e.ella("", req{method: "POST", path: "/users", body: map[string]any{
-			"email": fmt.Sprintf("first%d@example.com", i), "password": "password1", "role_id": 1}}).status
+			"email": fmt.Sprintf("first%d@example.com", i), "password": "plum-tree-41", "role_id": 1}}).status
 	})
 	if diff := cmp.Diff(map[int]int{201: 1, 401: 7}, statuses); diff != "" {
 		t.Fatalf("first-user race (-want +got):\n%s", diff)
 	}
 	expectResult(t, e.ella("", req{method: "GET", path: "/status"}), 200, result(map[string]any{"version": "dev", "initialized": true}))
-	expectResult(t, e.ella("", req{method: "POST", path: "/users", body: map[string]any{"email": "late@example.com", "password": "password1", "role_id": 1}}),
+	expectResult(t, e.ella("", req{method: "POST", path: "/users", body: map[string]any{"email": "late@example.com", "password": "plum-tree-41", "role_id": 1}}),
 		401, ellaError("Invalid token"))
 	// The winner is an instance administrator and the admin of the bound tenant.
-	users := e.must(http.StatusOK, req{method: "GET", path: "/v1/tenants/ellacore/members?role=admin", token: e.login(winner(t, e), "password1")}).object(t)["items"].([]any)
+	users := e.must(http.StatusOK, req{method: "GET", path: "/v1/tenants/ellacore/members?role=admin", token: e.login(winner(t, e), "plum-tree-41")}).object(t)["items"].([]any)
 	if len(users) != 1 {
 		t.Errorf("admins of ellacore: %v", users)
 	}
@@ -78,7 +78,7 @@ func TestEllaCoreFirstUser(t *testing.T) {
 func winner(t *testing.T, e *env) string {
 	for i := range 8 {
 		email := fmt.Sprintf("first%d@example.com", i)
-		if res := e.ella("", req{method: "POST", path: "/auth/login", body: map[string]any{"email": email, "password": "password1"}}); res.status == 200 {
+		if res := e.ella("", req{method: "POST", path: "/auth/login", body: map[string]any{"email": email, "password": "plum-tree-41"}}); res.status == 200 {
 			return email
 		}
 	}
@@ -89,16 +89,16 @@ func winner(t *testing.T, e *env) string {
 // ellaWorld: an admin (the first user), a network manager and a read-only user.
 func ellaWorld(t *testing.T) (e *env, admin, manager, reader string) {
 	e = newEnv(t)
-	e.ella("", req{method: "POST", path: "/users", body: map[string]any{"email": "admin@example.com", "password": "password1", "role_id": 1}})
-	admin = ellaLogin(t, e, "admin@example.com", "password1")
+	e.ella("", req{method: "POST", path: "/users", body: map[string]any{"email": "admin@example.com", "password": "plum-tree-41", "role_id": 1}})
+	admin = ellaLogin(t, e, "admin@example.com", "plum-tree-41")
 	for _, u := range []struct {
 		email string
 		role  int
 	}{{"manager@example.com", 2}, {"reader@example.com", 3}} {
-		expectResult(t, e.ella(admin, req{method: "POST", path: "/users", body: map[string]any{"email": u.email, "password": "password1", "role_id": u.role}}),
+		expectResult(t, e.ella(admin, req{method: "POST", path: "/users", body: map[string]any{"email": u.email, "password": "plum-tree-41", "role_id": u.role}}),
 			201, message("User created successfully"))
 	}
-	return e, admin, ellaLogin(t, e, "manager@example.com", "password1"), ellaLogin(t, e, "reader@example.com", "password1")
+	return e, admin, ellaLogin(t, e, "manager@example.com", "plum-tree-41"), ellaLogin(t, e, "reader@example.com", "plum-tree-41")
 }
 
 func ellaLogin(t *testing.T, e *env, email, password string) string {
@@ -134,7 +134,7 @@ func TestEllaCoreUsers(t *testing.T) {
 		map[string]any{"email": "manager@example.com", "role_id": 2.0},
 		map[string]any{"email": "reader@example.com", "role_id": 3.0},
 	}))
-	expectResult(t, e.ella(admin, req{method: "POST", path: "/users", body: map[string]any{"email": "MANAGER@example.com", "password": "password1", "role_id": 3}}),
+	expectResult(t, e.ella(admin, req{method: "POST", path: "/users", body: map[string]any{"email": "MANAGER@example.com", "password": "plum-tree-41", "role_id": 3}}),
 		400, ellaError("user already exists"))
 	expectResult(t, e.ella(admin, req{method: "GET", path: "/users/manager@example.com"}), 200, result(map[string]any{"email": "manager@example.com", "role_id": 2.0}))
 	expectResult(t, e.ella(admin, req{method: "GET", path: "/users/nobody@example.com"}), 404, ellaError("User not found"))
@@ -193,9 +193,9 @@ func TestEllaCoreRoleRules(t *testing.T) {
 			for _, r := range []req{
 				{method: "GET", path: "/users"},
 				{method: "GET", path: "/users/manager@example.com"},
-				{method: "POST", path: "/users", body: map[string]any{"email": "x" + c.email, "password": "password1", "role_id": 3}},
+				{method: "POST", path: "/users", body: map[string]any{"email": "x" + c.email, "password": "plum-tree-41", "role_id": 3}},
 				{method: "PUT", path: "/users/manager@example.com", body: map[string]any{"role_id": 2}},
-				{method: "PUT", path: "/users/manager@example.com/password", body: map[string]any{"password": "password2"}},
+				{method: "PUT", path: "/users/manager@example.com/password", body: map[string]any{"password": "plum-tree-42"}},
 				{method: "DELETE", path: "/users/manager@example.com"},
 			} {
 				res := e.ella(c.token, r)

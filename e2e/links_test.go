@@ -72,10 +72,10 @@ func TestLinksUsers(t *testing.T) {
 	}
 
 	expectBody(t, e.links(tok, req{method: "POST", path: "/users", body: map[string]any{
-		"username": "user", "password": "password1", "email": "user@example.com", "domain": "acme",
+		"username": "user", "password": "plum-tree-41", "email": "user@example.com", "domain": "acme",
 	}}), 201, map[string]any{"status": 201.0, "data": []any{map[string]any{"username": "user"}}, "message": "User confirmed."})
 	expectBody(t, e.links(tok, req{method: "POST", path: "/users", body: map[string]any{
-		"username": "user2", "password": "password2", "email": "user2@example.com", "domain": "*", "confirm": true, "active": false,
+		"username": "user2", "password": "plum-tree-42", "email": "user2@example.com", "domain": "*", "confirm": true, "active": false,
 	}}), 201, map[string]any{"status": 201.0, "data": []any{map[string]any{"username": "user2"}}, "message": "User confirmed."})
 
 	one := e.links(tok, req{method: "GET", path: "/users/user"}).object(t)
@@ -119,8 +119,9 @@ func TestLinksUsers(t *testing.T) {
 	}
 
 	// A new password works at once through /login.
-	e.links(tok, req{method: "PUT", path: "/users/user", body: map[string]any{"password": "a new password"}})
-	if res := e.links("", req{method: "POST", path: "/login", body: map[string]any{"username": "user", "password": "a new password"}}); res.status != 200 {
+	expectBody(t, e.links(tok, req{method: "PUT", path: "/users/user", body: map[string]any{"password": "orchard lantern 9"}}),
+		200, map[string]any{"status": 200.0, "data": []any{map[string]any{"username": "user"}}, "message": "User updated."})
+	if res := e.links("", req{method: "POST", path: "/login", body: map[string]any{"username": "user", "password": "orchard lantern 9"}}); res.status != 200 {
 		t.Errorf("login with the new password: %d %s", res.status, res.body)
 	}
 
@@ -135,7 +136,7 @@ func TestLinksErrors(t *testing.T) {
 	tok := root.token
 	e.createTenant(root, "acme")
 	plain := e.newUser(root, "plain@example.com")
-	e.links(tok, req{method: "POST", path: "/users", body: map[string]any{"username": "taken", "password": "password1", "email": "taken@example.com"}})
+	e.links(tok, req{method: "POST", path: "/users", body: map[string]any{"username": "taken", "password": "plum-tree-41", "email": "taken@example.com"}})
 
 	for _, c := range []struct {
 		name   string
@@ -146,9 +147,9 @@ func TestLinksErrors(t *testing.T) {
 	}{
 		{"not an instance admin", plain.token, req{method: "GET", path: "/users"}, 403,
 			map[string]any{"status": 403.0, "data": nil, "message": "Only instance administrators may do this."}},
-		{"existing username", tok, req{method: "POST", path: "/users", body: map[string]any{"username": "taken", "password": "password1", "email": "other@example.com"}}, 400,
+		{"existing username", tok, req{method: "POST", path: "/users", body: map[string]any{"username": "taken", "password": "plum-tree-41", "email": "other@example.com"}}, 400,
 			map[string]any{"status": 400.0, "data": nil, "message": "User taken already exists."}},
-		{"existing email", tok, req{method: "POST", path: "/users", body: map[string]any{"username": "fresh", "password": "password1", "email": "TAKEN@example.com"}}, 400,
+		{"existing email", tok, req{method: "POST", path: "/users", body: map[string]any{"username": "fresh", "password": "plum-tree-41", "email": "TAKEN@example.com"}}, 400,
 			map[string]any{"status": 400.0, "data": nil, "message": "User with email TAKEN@example.com already exists."}},
 		{"invalid fields", tok, req{method: "POST", path: "/users", body: map[string]any{"username": "ok", "password": "", "email": "not-an-email", "active": "yes"}}, 422,
 			map[string]any{"status": 422.0, "errors": []any{
@@ -165,7 +166,7 @@ func TestLinksErrors(t *testing.T) {
 				map[string]any{"location": "body", "param": "email", "msg": "Invalid value"},
 				map[string]any{"location": "body", "param": "password", "msg": "Invalid value"},
 			}}},
-		{"unknown domain", tok, req{method: "POST", path: "/users", body: map[string]any{"username": "ok", "password": "password1", "email": "ok@example.com", "domain": "nope"}}, 422,
+		{"unknown domain", tok, req{method: "POST", path: "/users", body: map[string]any{"username": "ok", "password": "plum-tree-41", "email": "ok@example.com", "domain": "nope"}}, 422,
 			map[string]any{"status": 422.0, "errors": []any{map[string]any{"location": "body", "param": "domain", "value": "nope", "msg": "Invalid value"}}}},
 		{"unknown field", tok, req{method: "PUT", path: "/users/taken", body: map[string]any{"colour": "blue"}}, 400,
 			map[string]any{"status": 400.0, "data": nil, "message": "Unknown field colour."}},

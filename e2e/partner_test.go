@@ -67,9 +67,9 @@ func TestPartnerUsers(t *testing.T) {
 
 	// With a password; then the user logs in and last_logged_at follows.
 	bob := e.must(http.StatusOK, req{method: "POST", path: portals + "acme/users", token: acme, body: map[string]any{
-		"first_name": "Bob", "last_name": "B", "email": "bob@example.com", "roles": []string{"viewer"}, "password": "bob first password",
+		"first_name": "Bob", "last_name": "B", "email": "bob@example.com", "roles": []string{"viewer"}, "password": "first login phrase",
 	}}).object(t)
-	e.login("bob@example.com", "bob first password")
+	e.login("bob@example.com", "first login phrase")
 	got := e.must(http.StatusOK, req{method: "GET", path: portals + "acme/users/" + bob["id"].(string), token: acme}).object(t)
 	if got["last_logged_at"] == nil {
 		t.Errorf("last_logged_at after a login: %v", got)
@@ -77,9 +77,9 @@ func TestPartnerUsers(t *testing.T) {
 
 	// An email Roster knows joins the portal with its password unchanged; a member again is 409.
 	e.must(http.StatusOK, req{method: "POST", path: portals + "globex/users", token: globex, body: map[string]any{
-		"first_name": "Bob", "last_name": "B", "email": "BOB@example.com", "roles": []string{"viewer"}, "password": "another password",
+		"first_name": "Bob", "last_name": "B", "email": "BOB@example.com", "roles": []string{"viewer"}, "password": "different phrase 77",
 	}})
-	e.login("bob@example.com", "bob first password")
+	e.login("bob@example.com", "first login phrase")
 	expectPartnerError(t, e.do(req{method: "POST", path: portals + "globex/users", token: globex, body: map[string]any{
 		"first_name": "Bob", "last_name": "B", "email": "bob@example.com", "roles": []string{"viewer"},
 	}}), 409, "The user is already a member of this tenant.")

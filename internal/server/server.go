@@ -38,6 +38,8 @@ type Config struct {
 	EllaCoreTenant string
 	// PartnerRateLimit is how many requests a minute one partner-portal key may make.
 	PartnerRateLimit int64
+	// PasswordMinLength is the fewest characters a new password may have.
+	PasswordMinLength int
 	// Version is what the server reports of itself.
 	Version string
 }
@@ -48,7 +50,7 @@ func DefaultConfig() Config {
 		Addr: "127.0.0.1:8080", DB: "roster.db", DBOptions: sqlstore.DefaultOptions(),
 		SessionTTL:    service.DefaultConfig().SessionTTL,
 		ShutdownDelay: 2 * time.Second, ShutdownGrace: 15 * time.Second,
-		EllaCoreTenant: "ellacore", PartnerRateLimit: 500, Version: "dev",
+		EllaCoreTenant: "ellacore", PartnerRateLimit: 500, PasswordMinLength: password.DefaultPolicy.MinLength, Version: "dev",
 	}
 }
 
@@ -74,6 +76,9 @@ func (c Config) Validate() error {
 	}
 	if service.CheckSlug(c.EllaCoreTenant) != nil {
 		errs = append(errs, fmt.Errorf("ellacore tenant %q: not a tenant slug (lower-case letters, digits and hyphens)", c.EllaCoreTenant))
+	}
+	if c.PasswordMinLength < 8 || c.PasswordMinLength > 64 {
+		errs = append(errs, fmt.Errorf("password min length %d: must be from 8 to 64", c.PasswordMinLength))
 	}
 	if c.PartnerRateLimit < 1 {
 		errs = append(errs, fmt.Errorf("partner rate limit %d: must be at least 1", c.PartnerRateLimit))
@@ -110,7 +115,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	hasher := password.NewHasher(password.DefaultParams)
 	m := metrics.New(cfg.Version, db.Pool(), hasher.Waiting)
 	hasher.OnWait = m.ObserveHashWait
-	svc := service.New(db, hasher, service.Config{SessionTTL: cfg.SessionTTL, TokenMaxTTL: cfg.TokenMaxTTL, ObserveLogin: m.ObserveLogin}, log)
+	svc := service.New(db, hasher, service.Config{SessionTTL: cfg.SessionTTL, TokenMaxTTL: cfg.TokenMaxTTL, ObserveLogin: m.ObserveLogin,
+		PasswordPolicy: password.Policy{MinLength: cfg.PasswordMinLength}}, log)
 	s := &Server{cfg: cfg, log: log, db: db, svc: svc, metrics: m}
 
 	api := httpapi.New(svc, log, m)

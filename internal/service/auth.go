@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/password"
 	"github.com/rosterhq/roster/internal/token"
 )
 
@@ -128,8 +129,8 @@ func (s *Service) CheckPassword(ctx context.Context, login, pw string) (u *roste
 }
 
 func (s *Service) checkPassword(ctx context.Context, login, pw string) (*roster.User, error) {
-	if len(pw) > maxPasswordBytes { // no stored password is this long; do the work of one
-		pw = pw[:maxPasswordBytes]
+	if len(pw) > password.MaxBytes { // no stored password is this long; do the work of one
+		pw = pw[:password.MaxBytes]
 		login = ""
 	}
 	var u *roster.User

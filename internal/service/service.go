@@ -21,11 +21,13 @@ type Config struct {
 	TokenMaxTTL time.Duration
 	// ObserveLogin, when set, hears the outcome of every password check (for metrics).
 	ObserveLogin func(ok bool)
+	// PasswordPolicy is what new passwords must satisfy.
+	PasswordPolicy password.Policy
 }
 
 // DefaultConfig returns the configuration used when none is given.
 func DefaultConfig() Config {
-	return Config{SessionTTL: 12 * time.Hour}
+	return Config{SessionTTL: 12 * time.Hour, PasswordPolicy: password.DefaultPolicy}
 }
 
 // Service implements every use case of Roster on top of a roster.Store.
@@ -38,6 +40,9 @@ type Service struct {
 
 // New returns a Service.
 func New(store roster.Store, hasher *password.Hasher, cfg Config, log *slog.Logger) *Service {
+	if cfg.PasswordPolicy.MinLength == 0 {
+		cfg.PasswordPolicy = password.DefaultPolicy
+	}
 	return &Service{store: store, hasher: hasher, cfg: cfg, log: log}
 }
 

@@ -109,11 +109,6 @@ func (s *Service) RemoveFromTenant(ctx context.Context, tenantRef, userID string
 // shared with other tenants is not this tenant's to take over); instance administrators may
 // do it for anyone. The user's sessions end.
 func (s *Service) SetMemberPassword(ctx context.Context, tenantRef, userID, password string) error {
-	var v roster.Validator
-	checkPassword(&v, "/password", password)
-	if err := v.Err(); err != nil {
-		return err
-	}
 	check := func(tx roster.Tx) (*roster.User, error) {
 		g, err := grantFor(ctx, tx, tenantRef, PermMembersWrite)
 		if err != nil {
@@ -141,7 +136,13 @@ func (s *Service) SetMemberPassword(ctx context.Context, tenantRef, userID, pass
 		}
 		return m.User, nil
 	}
-	if err := s.store.Read(ctx, func(tx roster.Tx) error { _, err := check(tx); return err }); err != nil {
+	var u *roster.User
+	if err := s.store.Read(ctx, func(tx roster.Tx) (err error) { u, err = check(tx); return err }); err != nil {
+		return err
+	}
+	var v roster.Validator
+	s.checkNewPassword(&v, "/password", password, u.Username, u.Email)
+	if err := v.Err(); err != nil {
 		return err
 	}
 	hash, err := s.hasher.Hash(ctx, password)

@@ -67,7 +67,7 @@ func (s *Service) newUser(ctx context.Context, in CreateUserInput, requirePasswo
 	in.Locale = normalizeLocale(&v, "/locale", in.Locale)
 	switch {
 	case in.Password != nil:
-		checkPassword(&v, "/password", *in.Password)
+		s.checkNewPassword(&v, "/password", *in.Password, in.Username, in.Email)
 	case requirePassword:
 		v.Field("/password", "is required")
 	}
@@ -249,14 +249,16 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput)
 	if in.Locale != nil {
 		*in.Locale = normalizeLocale(&v, "/locale", *in.Locale)
 	}
-	if in.Password != nil {
-		checkPassword(&v, "/password", *in.Password)
-	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	if (in.Password != nil || len(in.Join) > 0) && !p.IsInstanceAdmin() {
 		return nil, roster.Errorf(roster.EForbidden, "Only instance administrators may set passwords or memberships here.")
+	}
+	if in.Password != nil {
+		if err := s.checkNewPasswordOf(ctx, id, *in.Password); err != nil {
+			return nil, err
+		}
 	}
 	var hash string
 	if in.Password != nil {
@@ -385,7 +387,6 @@ func (s *Service) SetPassword(ctx context.Context, id, current, next string, ifM
 	}
 	self := p.IsUser(id)
 	var v roster.Validator
-	checkPassword(&v, "/password", next)
 	if self {
 		v.Check(current != "", "/current_password", "is required to change your own password")
 	}
@@ -406,6 +407,10 @@ func (s *Service) SetPassword(ctx context.Context, id, current, next string, ifM
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	s.checkNewPassword(&v, "/password", next, u.Username, u.Email)
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	if self {
@@ -607,7 +612,7 @@ func (s *Service) ChangeOwnPasswordUnverified(ctx context.Context, next string) 
 		return err
 	}
 	var v roster.Validator
-	checkPassword(&v, "/password", next)
+	s.checkNewPassword(&v, "/password", next, p.User.Username, p.User.Email)
 	if err := v.Err(); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"fmt"
 	"net/mail"
 	"regexp"
@@ -24,8 +25,6 @@ const (
 	maxNameRunes        = 200
 	maxEmailBytes       = 254
 	maxUsernameBytes    = 64
-	minPasswordBytes    = 8
-	maxPasswordBytes    = 1024
 	maxDescriptionRunes = 500
 	maxPermissions      = 100
 	maxPermissionBytes  = 128
@@ -93,9 +92,31 @@ func normalizeLocale(v *roster.Validator, ptr, s string) string {
 	return s
 }
 
-func checkPassword(v *roster.Validator, ptr, s string) {
-	v.Check(len(s) >= minPasswordBytes && len(s) <= maxPasswordBytes, ptr,
-		fmt.Sprintf("must be %d to %d bytes long", minPasswordBytes, maxPasswordBytes))
+// checkNewPassword records at ptr why pw may not become the password of the user with this
+// username and email (see password.Policy).
+func (s *Service) checkNewPassword(v *roster.Validator, ptr, pw, username, email string) {
+	if why := s.cfg.PasswordPolicy.Check(pw, username, email); why != "" {
+		v.Field(ptr, "%s", why)
+	}
+}
+
+// checkNewPasswordOf is checkNewPassword for a stored user; an unknown user is left for the
+// caller's own lookup to report.
+func (s *Service) checkNewPasswordOf(ctx context.Context, userID, pw string) error {
+	var u *roster.User
+	err := s.store.Read(ctx, func(tx roster.Tx) (err error) {
+		u, err = tx.FindUserByID(ctx, userID)
+		return err
+	})
+	if roster.ErrorCodeOf(err) == roster.ENotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var v roster.Validator
+	s.checkNewPassword(&v, "/password", pw, u.Username, u.Email)
+	return v.Err()
 }
 
 func checkRoleName(v *roster.Validator, ptr, s string) {
