@@ -3,6 +3,7 @@ package roster
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ErrorCode classifies an Error. Transports map each code to their own status in one table.
@@ -29,6 +30,17 @@ type Error struct {
 	Fields []FieldError
 	// Err is the underlying cause; it is logged, never shown.
 	Err error
+	// RetryAfter, for ERateLimited and EUnavailable, is when to try again (0: soon).
+	RetryAfter time.Duration
+}
+
+// RetryAfterOf returns how long err asks the caller to wait, or 0.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }
 
 // FieldError names one input at fault. Pointer is a JSON Pointer (RFC 6901) into the request

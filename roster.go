@@ -130,6 +130,27 @@ type Tx interface {
 	ServiceAccountTx
 	AuditTx
 	CounterTx
+	ThrottleTx
+}
+
+// Throttle is the failure record of one throttling key.
+type Throttle struct {
+	Failures    int64
+	LockedUntil time.Time // zero when not locked
+	LastFailure time.Time
+}
+
+// ThrottleTx keeps the failed password checks that login throttling counts.
+type ThrottleTx interface {
+	// FindThrottle returns the key's record, or a zero one.
+	FindThrottle(ctx context.Context, key string) (Throttle, error)
+	// RecordFailure counts a failure at now, starting again from one when the last failure
+	// was before forgetBefore, and returns the record.
+	RecordFailure(ctx context.Context, key string, now, forgetBefore time.Time) (Throttle, error)
+	// SetLock locks the key until the given time (zero: unlocks it).
+	SetLock(ctx context.Context, key string, until time.Time) error
+	// ClearThrottle forgets the key.
+	ClearThrottle(ctx context.Context, key string) error
 }
 
 // CounterTx keeps fixed-window counters that every replica shares.

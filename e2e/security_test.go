@@ -1,10 +1,14 @@
 package e2e
 
 import (
+	"net"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/rosterhq/roster/internal/server"
 )
 
 func TestPasswordPolicy(t *testing.T) {
@@ -36,4 +40,67 @@ func TestPasswordPolicy(t *testing.T) {
 	e.must(http.StatusCreated, req{method: "POST", path: "/v1/users", token: admin.token,
 		body: map[string]any{"email": "wide@example.com", "password": "ｌａｎｔｅｒｎ４２ｆｉｒ"}})
 	e.login("wide@example.com", "lantern42fir")
+}
+
+// from returns a copy of e whose requests come from another loopback address.
+func (e *env) from(ip string) *env {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 10 * time.Second}
+	c := *e
+	c.client = &http.Client{Timeout: time.Minute, Transport: &validatingTransport{t: e.t, next: &http.Transport{DialContext: d.DialContext}}}
+	return &c
+}
+
+func TestLoginThrottling(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) { c.LoginLock = 2 * time.Second })
+	admin := e.bootstrap()
+	e.newUser(admin, "ann@example.com")
+	login := func(env *env, name, password string) *resp {
+		return env.do(req{method: "POST", path: "/v1/auth/login", body: map[string]any{"login": name, "password": password}})
+	}
+	for i := range 5 {
+		if res := login(e, "ann@example.com", "wrong guess number"); res.status != 401 {
+			t.Fatalf("failure %d: %d %s", i, res.status, res.body)
+		}
+	}
+	// Locked: the right password gets the same 429 as a wrong one, on every surface.
+	wrong, right := login(e, "ann@example.com", "wrong guess number"), login(e, "ANN@example.com", testPassword)
+	for _, res := range []*resp{wrong, right} {
+		if res.status != 429 || res.header.Get("Retry-After") == "" {
+			t.Fatalf("while locked: %d %v %s", res.status, res.header, res.body)
+		}
+	}
+	if a, b := wrong.object(t), right.object(t); a["detail"] != b["detail"] {
+		t.Errorf("a locked account answers a right password differently: %v vs %v", a, b)
+	}
+	if res := e.links("", req{method: "POST", path: "/login", body: map[string]any{"username": "ann@example.com", "password": testPassword}}); res.status != 429 {
+		t.Errorf("Links login while locked: %d", res.status)
+	}
+	if res := e.ella("", req{method: "POST", path: "/auth/login", body: map[string]any{"email": "ann@example.com", "password": testPassword}}); res.status != 429 {
+		t.Errorf("Ella Core login while locked: %d", res.status)
+	}
+	// The real user, from an address that has not been failing, logs in; so do other users.
+	if res := login(e.from("127.0.0.2"), "ann@example.com", testPassword); res.status != 200 {
+		t.Errorf("from a clean address: %d %s", res.status, res.body)
+	}
+	if res := login(e, "root", testPassword); res.status != 200 {
+		t.Errorf("another user from the failing address: %d %s", res.status, res.body)
+	}
+	// A name nobody has is throttled the same way, so a 429 tells nothing.
+	for range 5 {
+		login(e, "ghost@example.com", "wrong guess number")
+	}
+	if res := login(e, "ghost@example.com", "wrong guess number"); res.status != 429 {
+		t.Errorf("unknown name after 5 failures: %d", res.status)
+	}
+	// The lock runs out by itself; the next failure locks for twice as long.
+	time.Sleep(2100 * time.Millisecond)
+	e.login("ann@example.com", testPassword)
+
+	actions := map[string]int{}
+	for _, ev := range e.auditEvents(admin.token, "/v1/audit-events") {
+		actions[ev["action"].(string)]++
+	}
+	if actions["auth.locked"] < 2 || actions["auth.unlocked"] < 1 {
+		t.Errorf("lock events: %v", actions)
+	}
 }

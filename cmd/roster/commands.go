@@ -114,6 +114,7 @@ func newServeCommand() *cobra.Command {
 	fs.DurationVar(&cfg.SessionTTL, "session-ttl", cfg.SessionTTL, "lifetime of a login session")
 	fs.StringVar(&cfg.EllaCoreTenant, "ellacore-tenant", cfg.EllaCoreTenant, "slug of the tenant the Ella Core surface serves (created on first use)")
 	fs.Int64Var(&cfg.PartnerRateLimit, "partner-rate-limit", cfg.PartnerRateLimit, "requests a minute one partner-portal key may make")
+	fs.DurationVar(&cfg.LoginLock, "login-lock", cfg.LoginLock, "first lock after 5 failed logins of one name from one address (doubles with each further failure, up to 1h)")
 	fs.IntVar(&cfg.PasswordMinLength, "password-min-length", cfg.PasswordMinLength, "fewest characters (Unicode code points) a new password may have, 8 to 64")
 	fs.DurationVar(&cfg.TokenMaxTTL, "token-max-ttl", cfg.TokenMaxTTL, "longest lifetime of an API token or service-account key (0: no limit)")
 	fs.DurationVar(&cfg.ShutdownDelay, "shutdown-delay", cfg.ShutdownDelay, "how long /readyz fails before the listener closes on shutdown")

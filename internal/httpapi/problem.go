@@ -56,12 +56,10 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if errors.As(err, &e) {
 		fields = e.Fields
 	}
-	switch status {
-	case http.StatusUnauthorized:
+	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="roster"`)
-	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
-		w.Header().Set("Retry-After", "2")
 	}
+	httpx.SetRetryAfter(w, err)
 	writeProblem(w, r, status, string(code), roster.ErrorMessageOf(err), fields)
 }
 

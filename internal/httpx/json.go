@@ -11,8 +11,10 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/rosterhq/roster"
 )
@@ -259,3 +261,16 @@ func BearerToken(r *http.Request) (string, error) {
 
 // ErrNoCredentials is returned when a request carries no credentials at all.
 var ErrNoCredentials = roster.Errorf(roster.EUnauthenticated, "Authentication required: send Authorization: Bearer <token>.")
+
+// SetRetryAfter sets Retry-After on a rate-limited or unavailable answer: the wait err asks
+// for, or two seconds.
+func SetRetryAfter(w http.ResponseWriter, err error) {
+	if c := roster.ErrorCodeOf(err); c != roster.ERateLimited && c != roster.EUnavailable {
+		return
+	}
+	secs := int((roster.RetryAfterOf(err) + time.Second - 1) / time.Second)
+	if secs <= 0 {
+		secs = 2
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+}

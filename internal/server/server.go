@@ -38,6 +38,8 @@ type Config struct {
 	EllaCoreTenant string
 	// PartnerRateLimit is how many requests a minute one partner-portal key may make.
 	PartnerRateLimit int64
+	// LoginLock is the first lock after too many failed logins; each further one doubles.
+	LoginLock time.Duration
 	// PasswordMinLength is the fewest characters a new password may have.
 	PasswordMinLength int
 	// Version is what the server reports of itself.
@@ -51,6 +53,7 @@ func DefaultConfig() Config {
 		SessionTTL:    service.DefaultConfig().SessionTTL,
 		ShutdownDelay: 2 * time.Second, ShutdownGrace: 15 * time.Second,
 		EllaCoreTenant: "ellacore", PartnerRateLimit: 500, PasswordMinLength: password.DefaultPolicy.MinLength, Version: "dev",
+		LoginLock: service.DefaultConfig().LoginLock,
 	}
 }
 
@@ -76,6 +79,9 @@ func (c Config) Validate() error {
 	}
 	if service.CheckSlug(c.EllaCoreTenant) != nil {
 		errs = append(errs, fmt.Errorf("ellacore tenant %q: not a tenant slug (lower-case letters, digits and hyphens)", c.EllaCoreTenant))
+	}
+	if c.LoginLock < time.Second {
+		errs = append(errs, fmt.Errorf("login lock %s: must be at least 1s", c.LoginLock))
 	}
 	if c.PasswordMinLength < 8 || c.PasswordMinLength > 64 {
 		errs = append(errs, fmt.Errorf("password min length %d: must be from 8 to 64", c.PasswordMinLength))
@@ -116,7 +122,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	m := metrics.New(cfg.Version, db.Pool(), hasher.Waiting)
 	hasher.OnWait = m.ObserveHashWait
 	svc := service.New(db, hasher, service.Config{SessionTTL: cfg.SessionTTL, TokenMaxTTL: cfg.TokenMaxTTL, ObserveLogin: m.ObserveLogin,
-		PasswordPolicy: password.Policy{MinLength: cfg.PasswordMinLength}}, log)
+		PasswordPolicy: password.Policy{MinLength: cfg.PasswordMinLength}, LoginLock: cfg.LoginLock}, log)
 	s := &Server{cfg: cfg, log: log, db: db, svc: svc, metrics: m}
 
 	api := httpapi.New(svc, log, m)

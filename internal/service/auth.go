@@ -129,6 +129,7 @@ func (s *Service) CheckPassword(ctx context.Context, login, pw string) (u *roste
 }
 
 func (s *Service) checkPassword(ctx context.Context, login, pw string) (*roster.User, error) {
+	k := keysFor(ctx, login)
 	if len(pw) > password.MaxBytes { // no stored password is this long; do the work of one
 		pw = pw[:password.MaxBytes]
 		login = ""
@@ -145,30 +146,43 @@ func (s *Service) checkPassword(ctx context.Context, login, pw string) (*roster.
 		}
 		return err
 	})
-	if roster.ErrorCodeOf(err) == roster.ENotFound {
+	if err != nil && roster.ErrorCodeOf(err) != roster.ENotFound {
+		return nil, err
+	}
+	userID := ""
+	if u != nil {
+		userID = u.ID
+	}
+	if err := s.checkThrottle(ctx, k, userID); err != nil {
+		return nil, err
+	}
+	if u == nil {
 		if err := s.hasher.Waste(ctx, pw); err != nil {
 			return nil, err
 		}
-		return nil, s.loginFailed(ctx, "")
-	}
-	if err != nil {
-		return nil, err
+		return nil, s.loginFailed(ctx, k, "")
 	}
 	ok, err := s.hasher.Verify(ctx, pw, u.PasswordHash)
 	if err != nil {
 		return nil, err
 	}
 	if !ok || !u.Active {
-		return nil, s.loginFailed(ctx, u.ID)
+		return nil, s.loginFailed(ctx, k, u.ID)
+	}
+	if err := s.clearFailures(ctx, k); err != nil {
+		return nil, err
 	}
 	return u, nil
 }
 
-// loginFailed records a failed login and returns errBadLogin. The login name as typed is not
-// recorded: people type passwords into it.
-func (s *Service) loginFailed(ctx context.Context, userID string) error {
+// loginFailed records a failed password check, for the audit trail and for throttling, and
+// returns errBadLogin. The login name as typed is not recorded: people type passwords into it.
+func (s *Service) loginFailed(ctx context.Context, k throttleKeys, userID string) error {
 	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		return audit(ctx, tx, event{action: "auth.login", targetKind: targetUser, targetID: userID, outcome: roster.OutcomeFailure})
+		if err := audit(ctx, tx, event{action: "auth.login", targetKind: targetUser, targetID: userID, outcome: roster.OutcomeFailure}); err != nil {
+			return err
+		}
+		return recordFailure(ctx, tx, k, userID, s.cfg.LoginLock)
 	})
 	if err != nil {
 		return err

@@ -23,11 +23,13 @@ type Config struct {
 	ObserveLogin func(ok bool)
 	// PasswordPolicy is what new passwords must satisfy.
 	PasswordPolicy password.Policy
+	// LoginLock is the first lock after too many failed logins; each further failure doubles it.
+	LoginLock time.Duration
 }
 
 // DefaultConfig returns the configuration used when none is given.
 func DefaultConfig() Config {
-	return Config{SessionTTL: 12 * time.Hour, PasswordPolicy: password.DefaultPolicy}
+	return Config{SessionTTL: 12 * time.Hour, PasswordPolicy: password.DefaultPolicy, LoginLock: 30 * time.Second}
 }
 
 // Service implements every use case of Roster on top of a roster.Store.
@@ -42,6 +44,9 @@ type Service struct {
 func New(store roster.Store, hasher *password.Hasher, cfg Config, log *slog.Logger) *Service {
 	if cfg.PasswordPolicy.MinLength == 0 {
 		cfg.PasswordPolicy = password.DefaultPolicy
+	}
+	if cfg.LoginLock <= 0 {
+		cfg.LoginLock = DefaultConfig().LoginLock
 	}
 	return &Service{store: store, hasher: hasher, cfg: cfg, log: log}
 }

@@ -413,12 +413,19 @@ func (s *Service) SetPassword(ctx context.Context, id, current, next string, ifM
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if self {
+	if self { // checking the current password is a password check like a login: throttled
+		k := keysFor(ctx, u.Username)
+		if err := s.checkThrottle(ctx, k, u.ID); err != nil {
+			return nil, err
+		}
 		ok, err := s.hasher.Verify(ctx, current, u.PasswordHash)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
+			if err := s.loginFailed(ctx, k, u.ID); err != errBadLogin {
+				return nil, err
+			}
 			return nil, roster.Invalid("The current password is wrong.",
 				roster.FieldError{Pointer: "/current_password", Detail: "does not match"})
 		}

@@ -153,6 +153,7 @@ func (s *Surface) answer(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		p = &problem{status, describe(err)}
 	}
+	httpx.SetRetryAfter(w, err)
 	failWith(w, p.status, p.msg)
 }
 

@@ -106,6 +106,7 @@ func (s *Surface) fail(w http.ResponseWriter, r *http.Request, err error) {
 		reply(w, http.StatusUnsupportedMediaType, "Send the request body as JSON with Content-Type: application/json.")
 		return
 	}
+	httpx.SetRetryAfter(w, err)
 	status, ok := statusOf[roster.ErrorCodeOf(err)]
 	if !ok {
 		status = http.StatusInternalServerError

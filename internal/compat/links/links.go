@@ -159,6 +159,7 @@ func (s *Surface) answer(w http.ResponseWriter, r *http.Request, err error) {
 		fail(w, http.StatusRequestEntityTooLarge, "The request body is larger than 1 MiB.")
 		return
 	}
+	httpx.SetRetryAfter(w, err)
 	status, ok := statusOf[roster.ErrorCodeOf(err)]
 	if !ok {
 		status = http.StatusInternalServerError

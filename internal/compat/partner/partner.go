@@ -96,6 +96,7 @@ func (s *Surface) answer(w http.ResponseWriter, r *http.Request, err error) {
 		s.fail(w, r, http.StatusUnsupportedMediaType, "Send the request body as JSON with Content-Type: application/json.")
 		return
 	}
+	httpx.SetRetryAfter(w, err)
 	status, ok := statusOf[roster.ErrorCodeOf(err)]
 	if !ok {
 		status = http.StatusInternalServerError
