@@ -187,6 +187,8 @@ type UserTx interface {
 	// guards what callers edit, and a login must not make their If-Match fail.
 	RecordLogin(ctx context.Context, id string, at time.Time) error
 	CountInstanceAdmins(ctx context.Context) (int, error)
+	// ReplacePasswordHash swaps the user's password hash for next if it is still old.
+	ReplacePasswordHash(ctx context.Context, id, old, next string) error
 	// LockInstance serializes changes to who administers the installation until the
 	// transaction ends.
 	LockInstance(ctx context.Context) error

@@ -335,7 +335,16 @@ func TestSelfServiceLimits(t *testing.T) {
 	for _, body := range []map[string]any{
 		{"email": "root@example.com"}, {"email": "free@example.com"}, {"username": "root"}, {"active": false}, {"instance_admin": true},
 	} {
-		e.must(http.StatusForbidden, req{method: "PATCH", path: "/v1/users/" + ann.id, token: ann.token, body: body})
+		e.must(http.StatusBadRequest, req{method: "PATCH", path: "/v1/users/" + ann.id, token: ann.token, body: body})
+	}
+	// Mass assignment is refused, naming every field the caller may not set.
+	res = e.must(http.StatusBadRequest, req{method: "PATCH", path: "/v1/users/" + ann.id, token: ann.token,
+		body: map[string]any{"given_name": "A", "instance_admin": true, "email_verified": true}})
+	if diff := cmp.Diff([]any{
+		map[string]any{"pointer": "/email_verified", "detail": "may be set only by an instance administrator"},
+		map[string]any{"pointer": "/instance_admin", "detail": "may be set only by an instance administrator"},
+	}, res.object(t)["errors"]); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
 	}
 	// A tenant admin renames the tenant but cannot try slugs.
 	e.must(http.StatusOK, req{method: "PATCH", path: "/v1/tenants/acme", token: ann.token, body: map[string]any{"name": "Acme 2"}})

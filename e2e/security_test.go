@@ -1,14 +1,22 @@
 package e2e
 
 import (
+	"context"
+	"database/sql"
+	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/rosterhq/roster/internal/password"
 	"github.com/rosterhq/roster/internal/server"
+	"github.com/rosterhq/roster/internal/testdb"
 )
 
 func TestPasswordPolicy(t *testing.T) {
@@ -102,5 +110,89 @@ func TestLoginThrottling(t *testing.T) {
 	}
 	if actions["auth.locked"] < 2 || actions["auth.unlocked"] < 1 {
 		t.Errorf("lock events: %v", actions)
+	}
+}
+
+// Admin, admin, ADMIN and full-width ａｄｍｉｎ are one username: of fifty racing creates, one wins.
+func TestUsernameVariantsRace(t *testing.T) {
+	e := newEnv(t)
+	admin := e.bootstrap()
+	variants := []string{"Admin", "admin", "ADMIN", "ａｄｍｉｎ", "Ａｄｍｉｎ"}
+	statuses := race(50, func(i int) int {
+		return e.do(req{method: "POST", path: "/v1/users", token: admin.token,
+			body: map[string]any{"username": variants[i%len(variants)], "email": fmt.Sprintf("v%d@example.com", i)}}).status
+	})
+	if diff := cmp.Diff(map[int]int{201: 1, 409: 49}, statuses); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+	// The full-width form logs in as the ASCII one and is shown in it.
+	u := e.must(http.StatusOK, req{method: "GET", path: "/v1/users?username=admin", token: admin.token}).object(t)["items"].([]any)[0].(map[string]any)
+	if name := u["username"].(string); name != "Admin" && name != "admin" && name != "ADMIN" {
+		t.Errorf("stored username %q is not in ASCII", name)
+	}
+}
+
+// A hash made with weaker parameters is replaced at the next successful login.
+func TestHashUpgradeOnLogin(t *testing.T) {
+	e := newEnv(t)
+	admin := e.bootstrap()
+	ann := e.newUser(admin, "ann@example.com")
+	weak, err := password.NewHasher(password.Params{MemoryKiB: 8 * 1024, Time: 1, Threads: 1}).Hash(context.Background(), testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := openDB(t, e.dsn)
+	if _, err := db.Exec(`UPDATE users SET password_hash = $1 WHERE id = $2`, weak, ann.id); err != nil {
+		t.Fatal(err)
+	}
+	e.login(ann.email, testPassword)
+	var stored string
+	if err := db.QueryRow(`SELECT password_hash FROM users WHERE id = $1`, ann.id).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(stored, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Errorf("hash after login %q, want the current parameters", stored[:40])
+	}
+	e.login(ann.email, testPassword)
+}
+
+// openDB opens a test server's database directly.
+func openDB(t *testing.T, dsn string) *sql.DB {
+	driver := "sqlite"
+	if testdb.Kind() == testdb.Postgres {
+		driver = "pgx"
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// X-Forwarded-For names the client only when the peer is a trusted proxy.
+func TestTrustedProxies(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		trusted []netip.Prefix
+		want    string
+	}{
+		{"no trusted proxy", nil, "127.0.0.1"},
+		{"behind a trusted proxy", []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, "198.51.100.7"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, func(cfg *server.Config) { cfg.TrustedProxies = c.trusted })
+			admin := e.bootstrap()
+			e.must(http.StatusOK, req{method: "POST", path: "/v1/auth/login", body: map[string]any{"login": "root", "password": testPassword},
+				header: map[string]string{"X-Forwarded-For": "203.0.113.1, 198.51.100.7, 127.0.0.9"}})
+			sessions := e.must(http.StatusOK, req{method: "GET", path: "/v1/me/sessions", token: admin.token}).object(t)["items"].([]any)
+			var addrs []string
+			for _, s := range sessions {
+				addrs = append(addrs, s.(map[string]any)["client_addr"].(string))
+			}
+			if !slices.Contains(addrs, c.want) {
+				t.Errorf("session addresses %v, want one from %s", addrs, c.want)
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -115,6 +116,7 @@ func newServeCommand() *cobra.Command {
 	fs.StringVar(&cfg.EllaCoreTenant, "ellacore-tenant", cfg.EllaCoreTenant, "slug of the tenant the Ella Core surface serves (created on first use)")
 	fs.Int64Var(&cfg.PartnerRateLimit, "partner-rate-limit", cfg.PartnerRateLimit, "requests a minute one partner-portal key may make")
 	fs.DurationVar(&cfg.LoginLock, "login-lock", cfg.LoginLock, "first lock after 5 failed logins of one name from one address (doubles with each further failure, up to 1h)")
+	fs.Var(&prefixes{&cfg.TrustedProxies}, "trusted-proxies", "comma-separated addresses or CIDR ranges of proxies whose X-Forwarded-For names the client")
 	fs.IntVar(&cfg.PasswordMinLength, "password-min-length", cfg.PasswordMinLength, "fewest characters (Unicode code points) a new password may have, 8 to 64")
 	fs.DurationVar(&cfg.TokenMaxTTL, "token-max-ttl", cfg.TokenMaxTTL, "longest lifetime of an API token or service-account key (0: no limit)")
 	fs.DurationVar(&cfg.ShutdownDelay, "shutdown-delay", cfg.ShutdownDelay, "how long /readyz fails before the listener closes on shutdown")
@@ -317,3 +319,44 @@ func newRestoreCommand() *cobra.Command {
 	_ = cmd.MarkFlagRequired("from")
 	return cmd
 }
+
+// prefixes is a flag holding addresses and CIDR ranges, such as "10.0.0.0/8,127.0.0.1".
+type prefixes struct{ list *[]netip.Prefix }
+
+func (p *prefixes) String() string {
+	if p.list == nil {
+		return ""
+	}
+	var out []string
+	for _, x := range *p.list {
+		out = append(out, x.String())
+	}
+	return strings.Join(out, ",")
+}
+
+func (p *prefixes) Set(s string) error {
+	var list []netip.Prefix
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			addr, err := netip.ParseAddr(part)
+			if err != nil {
+				return fmt.Errorf("%q is neither an address nor a CIDR range", part)
+			}
+			list = append(list, netip.PrefixFrom(addr, addr.BitLen()))
+			continue
+		}
+		pfx, err := netip.ParsePrefix(part)
+		if err != nil {
+			return fmt.Errorf("%q is neither an address nor a CIDR range", part)
+		}
+		list = append(list, pfx.Masked())
+	}
+	*p.list = list
+	return nil
+}
+
+func (p *prefixes) Type() string { return "cidrs" }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"runtime/debug"
 	"strings"
@@ -33,6 +34,7 @@ type API struct {
 	log      *slog.Logger
 	mux      *http.ServeMux
 	observer Observer
+	trusted  []netip.Prefix
 }
 
 // Observer hears every answered request (for metrics).
@@ -40,9 +42,10 @@ type Observer interface {
 	ObserveRequest(route, method string, status int, d time.Duration)
 }
 
-// New returns the native API as an http.Handler; observer may be nil.
-func New(svc *service.Service, log *slog.Logger, observer Observer) *API {
-	a := &API{svc: svc, log: log, mux: http.NewServeMux(), observer: observer}
+// New returns the native API as an http.Handler; observer may be nil. Requests from a
+// trusted proxy have their client address taken from X-Forwarded-For.
+func New(svc *service.Service, log *slog.Logger, observer Observer, trustedProxies []netip.Prefix) *API {
+	a := &API{svc: svc, log: log, mux: http.NewServeMux(), observer: observer, trusted: trustedProxies}
 	a.routes()
 	return a
 }
@@ -170,7 +173,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("X-Request-Id", id)
 	ctx, notes := roster.NewContextWithNotes(r.Context())
-	r = r.WithContext(roster.NewContextWithRequestInfo(context.WithValue(ctx, requestIDKey{}, id), clientInfo(r, id)))
+	r = r.WithContext(roster.NewContextWithRequestInfo(context.WithValue(ctx, requestIDKey{}, id), a.clientInfo(r, id)))
 	sw := &statusWriter{ResponseWriter: w}
 	_, pattern := a.mux.Handler(r)
 	defer func() {
@@ -250,13 +253,40 @@ func requestID(ctx context.Context) string {
 	return id
 }
 
-// clientInfo describes the peer. Forwarding headers are not trusted: no proxy is configured.
-func clientInfo(r *http.Request, requestID string) roster.RequestInfo {
+// clientInfo describes the client. X-Forwarded-For is believed only from a trusted proxy: the
+// client is the nearest address in it that is not itself a trusted proxy.
+func (a *API) clientInfo(r *http.Request, requestID string) roster.RequestInfo {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
+	if a.isTrusted(host) {
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			hop := strings.TrimSpace(hops[i])
+			if _, err := netip.ParseAddr(hop); err != nil {
+				break // a forged or broken header: keep the last address we could trust
+			}
+			host = hop
+			if !a.isTrusted(hop) {
+				break
+			}
+		}
+	}
 	return roster.RequestInfo{RequestID: requestID, ClientAddr: host, UserAgent: r.UserAgent()}
+}
+
+func (a *API) isTrusted(host string) bool {
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	for _, p := range a.trusted {
+		if p.Contains(addr.Unmap()) {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *API) health(w http.ResponseWriter, r *http.Request) error {

@@ -23,8 +23,11 @@ import (
 const MaxBodyBytes = 1 << 20
 
 // maxDepth bounds the nesting of a request body, so that a hostile body cannot make decoding
-// recurse without end.
-const maxDepth = 32
+// recurse without end; maxString bounds each string in it.
+const (
+	maxDepth  = 32
+	maxString = 64 << 10
+)
 
 // ErrBodyTooLarge and ErrMediaType are answered with their own statuses by each transport.
 var (
@@ -103,6 +106,10 @@ func walkJSON(dec *json.Decoder, ptr string, depth int, typ reflect.Type, nullab
 	tok, err := dec.Token()
 	if err != nil {
 		return syntaxError(dec, err)
+	}
+	if str, ok := tok.(string); ok && len(str) > maxString {
+		return roster.Invalid(fmt.Sprintf("%s is longer than %d bytes.", fieldName(ptr), maxString),
+			roster.FieldError{Pointer: ptr, Detail: fmt.Sprintf("must be at most %d bytes", maxString)})
 	}
 	switch tok {
 	case nil:

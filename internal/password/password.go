@@ -139,6 +139,13 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (bool, er
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }
 
+// NeedsRehash reports whether a stored hash was made with other parameters than the Hasher's
+// (or another algorithm), so that it should be replaced at the next successful login.
+func (h *Hasher) NeedsRehash(encoded string) bool {
+	p, _, _, err := decode(encoded)
+	return err != nil || p != h.params
+}
+
 // Waste spends the work of one verification, so that a login for an unknown user takes as long
 // as one for a known user.
 func (h *Hasher) Waste(ctx context.Context, password string) error {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -42,6 +43,8 @@ type Config struct {
 	LoginLock time.Duration
 	// PasswordMinLength is the fewest characters a new password may have.
 	PasswordMinLength int
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
 	// Version is what the server reports of itself.
 	Version string
 }
@@ -125,7 +128,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		PasswordPolicy: password.Policy{MinLength: cfg.PasswordMinLength}, LoginLock: cfg.LoginLock}, log)
 	s := &Server{cfg: cfg, log: log, db: db, svc: svc, metrics: m}
 
-	api := httpapi.New(svc, log, m)
+	api := httpapi.New(svc, log, m, cfg.TrustedProxies)
 	api.Mount("/compat/exolink", exolink.New(svc, log))
 	api.Mount("/compat/links", links.New(svc, log))
 	api.Mount("/compat/ellacore", ellacore.New(svc, log, ellacore.Config{Tenant: cfg.EllaCoreTenant, Version: cfg.Version}))

@@ -142,7 +142,7 @@ func (s *Service) checkPassword(ctx context.Context, login, pw string) (*roster.
 		case strings.Contains(login, "@"):
 			u, err = tx.FindUserByEmail(ctx, login)
 		default:
-			u, err = tx.FindUserByUsername(ctx, login)
+			u, err = tx.FindUserByUsername(ctx, usernameKey(login))
 		}
 		return err
 	})
@@ -172,7 +172,24 @@ func (s *Service) checkPassword(ctx context.Context, login, pw string) (*roster.
 	if err := s.clearFailures(ctx, k); err != nil {
 		return nil, err
 	}
+	if u.PasswordHash != "" && s.hasher.NeedsRehash(u.PasswordHash) {
+		s.rehash(ctx, u, pw)
+	}
 	return u, nil
+}
+
+// rehash replaces a hash made with older parameters, now that the password is at hand. A
+// failure only postpones it to the next login.
+func (s *Service) rehash(ctx context.Context, u *roster.User, pw string) {
+	next, err := s.hasher.Hash(ctx, pw)
+	if err == nil {
+		err = s.store.Write(ctx, func(tx roster.Tx) error { return tx.ReplacePasswordHash(ctx, u.ID, u.PasswordHash, next) })
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "could not upgrade a password hash", "user", u.ID, "error", err)
+		return
+	}
+	u.PasswordHash = next
 }
 
 // loginFailed records a failed password check, for the audit trail and for throttling, and

@@ -57,7 +57,7 @@ func (s *Service) newUser(ctx context.Context, in CreateUserInput, requirePasswo
 	var v roster.Validator
 	checkEmail(&v, "/email", in.Email)
 	if in.Username != "" {
-		checkUsername(&v, "/username", in.Username)
+		in.Username = normalizeUsername(&v, "/username", in.Username)
 	}
 	checkText(&v, "/given_name", in.GivenName, false, maxNameRunes)
 	checkText(&v, "/family_name", in.FamilyName, false, maxNameRunes)
@@ -238,7 +238,7 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput)
 		checkEmail(&v, "/email", *in.Email)
 	}
 	if in.Username != nil {
-		checkUsername(&v, "/username", *in.Username)
+		*in.Username = normalizeUsername(&v, "/username", *in.Username)
 	}
 	if in.GivenName != nil {
 		checkText(&v, "/given_name", *in.GivenName, false, maxNameRunes)
@@ -278,9 +278,8 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput)
 			if !p.IsUser(u.ID) {
 				return roster.Errorf(roster.EForbidden, "Only instance administrators may change other users.")
 			}
-			if in.Username != nil || in.Email != nil || in.Active != nil || in.EmailVerified != nil || in.InstanceAdmin != nil {
-				return roster.Errorf(roster.EForbidden,
-					"You may change your own given_name, family_name and locale; an instance administrator changes the rest.")
+			if err := refuseAdminFields(in); err != nil {
+				return err
 			}
 		}
 		if err := checkVersion(in.IfMatch, u.Version); err != nil {
@@ -585,7 +584,7 @@ func (s *Service) FindUserByUsername(ctx context.Context, username string) (*ros
 	}
 	var u *roster.User
 	err = s.store.Read(ctx, func(tx roster.Tx) error {
-		if u, err = tx.FindUserByUsername(ctx, username); err != nil {
+		if u, err = tx.FindUserByUsername(ctx, usernameKey(username)); err != nil {
 			return err
 		}
 		return mayReadUser(ctx, tx, p, u.ID)
@@ -645,4 +644,25 @@ func (s *Service) ChangeOwnPasswordUnverified(ctx context.Context, next string) 
 		}
 		return audit(ctx, tx, event{action: "user.password_set", targetKind: targetUser, targetID: u.ID})
 	})
+}
+
+// refuseAdminFields answers, naming each, the fields a user sent about itself that only an
+// instance administrator may set: mass assignment is a bad request, not a silent drop.
+func refuseAdminFields(in UpdateUserInput) error {
+	var v roster.Validator
+	for _, f := range []struct {
+		ptr string
+		set bool
+	}{{"/active", in.Active != nil}, {"/email", in.Email != nil}, {"/email_verified", in.EmailVerified != nil},
+		{"/instance_admin", in.InstanceAdmin != nil}, {"/username", in.Username != nil}} {
+		if f.set {
+			v.Field(f.ptr, "may be set only by an instance administrator")
+		}
+	}
+	if err := v.Err(); err != nil {
+		e := err.(*roster.Error)
+		e.Message = "You may change your own given_name, family_name and locale; an instance administrator changes the rest."
+		return e
+	}
+	return nil
 }

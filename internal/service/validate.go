@@ -10,6 +10,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/secure/precis"
+
 	"github.com/rosterhq/roster"
 )
 
@@ -63,10 +65,27 @@ func checkEmail(v *roster.Validator, ptr, s string) {
 	v.Check(ok, ptr, fmt.Sprintf("must be a plain email address such as name@example.com, at most %d bytes", maxEmailBytes))
 }
 
-// checkUsername allows no "@", so that a login name with "@" is always an email.
-func checkUsername(v *roster.Validator, ptr, s string) {
-	v.Check(len(s) <= maxUsernameBytes && usernamePattern.MatchString(s), ptr,
-		fmt.Sprintf("must be 1 to %d letters, digits and . _ -, starting with a letter or digit", maxUsernameBytes))
+// normalizeUsername applies PRECIS (RFC 8265, UsernameCasePreserved: width mapping and NFC,
+// so full-width ａｄｍｉｎ is admin) and then Roster's own rule: letters, digits and . _ -,
+// no "@", so that a login with "@" is always an email. Uniqueness is case-insensitive on top.
+func normalizeUsername(v *roster.Validator, ptr, s string) string {
+	n, err := precis.UsernameCasePreserved.String(s)
+	ok := err == nil && len(n) <= maxUsernameBytes && usernamePattern.MatchString(n)
+	v.Check(ok, ptr, fmt.Sprintf("must be 1 to %d letters, digits and . _ -, starting with a letter or digit", maxUsernameBytes))
+	if !ok {
+		return s
+	}
+	return n
+}
+
+// usernameKey is the form a login name is looked up by: PRECIS and case-folded, or "" when
+// it cannot be a username.
+func usernameKey(s string) string {
+	n, err := precis.UsernameCaseMapped.String(s)
+	if err != nil {
+		return ""
+	}
+	return n
 }
 
 // usernameBase derives a username from an email's local part.

@@ -201,3 +201,8 @@ func (t *tx) RecordLogin(ctx context.Context, id string, at time.Time) error {
 func (t *tx) LockInstance(ctx context.Context) error {
 	return t.execOne(ctx, errors.New("instance row missing"), `UPDATE instance SET bootstrapped = bootstrapped WHERE id = 1`)
 }
+
+func (t *tx) ReplacePasswordHash(ctx context.Context, id, old, next string) error {
+	_, err := t.exec(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3`, next, id, old)
+	return err
+}
