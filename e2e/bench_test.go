@@ -4,10 +4,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/internal/testdb"
 )
@@ -176,4 +181,80 @@ func createUserID(b *testing.B, c *http.Client, url, token, email string) string
 		b.Fatalf("create user: %d %v", res.StatusCode, err)
 	}
 	return u.ID
+}
+
+// BenchmarkLoginFailureTiming alternates logins of an unknown user and of a known user with a
+// wrong password, from fresh addresses (so throttling stays out of it), and reports the median
+// of each: they should not tell the two apart.
+func BenchmarkLoginFailureTiming(b *testing.B) {
+	e := newEnv(b)
+	e.bootstrap()
+	c := benchClient()
+	var unknown, wrong []float64
+	for i := 0; i < b.N; i++ {
+		for _, name := range pairOrder(i) {
+			start := time.Now()
+			call(b, c, "POST", e.url+"/v1/auth/login", "", fmt.Sprintf(`{"login": %q, "password": "wrong %d"}`, name, i), http.StatusUnauthorized)
+			ms := float64(time.Since(start).Microseconds()) / 1000
+			if strings.HasPrefix(name, "nobody") {
+				unknown = append(unknown, ms)
+			} else {
+				wrong = append(wrong, ms)
+			}
+		}
+		if i%4 == 3 { // stay under the per-name-and-address threshold
+			e.db(b).Exec(`DELETE FROM login_throttle`)
+		}
+	}
+	b.ReportMetric(median(unknown), "unknown-ms")
+	b.ReportMetric(median(wrong), "wrong-password-ms")
+}
+
+// pairOrder alternates which of the two logins goes first, so that neither always pays for
+// the garbage the other left.
+func pairOrder(i int) []string {
+	unknown, known := fmt.Sprintf("nobody%d@example.com", i), "root@example.com"
+	if i%2 == 0 {
+		return []string{unknown, known}
+	}
+	return []string{known, unknown}
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// BenchmarkConcurrentWrongLogins sends 200 wrong logins at once to a server process, each from
+// its own loopback address, and reports the process's peak resident memory.
+func BenchmarkConcurrentWrongLogins(b *testing.B) {
+	r := startReplicasWith(b, testdb.DSN(b), 1, "--shutdown-delay", "0")[0]
+	r.env.bootstrap()
+	for i := 0; i < b.N; i++ {
+		var wg sync.WaitGroup
+		for j := range 200 {
+			wg.Go(func() {
+				d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 1, byte(j/250), byte(j%250+1))}}
+				c := &http.Client{Timeout: time.Minute, Transport: &http.Transport{DialContext: d.DialContext}}
+				res, err := c.Post(r.url+"/v1/auth/login", "application/json",
+					strings.NewReader(fmt.Sprintf(`{"login": "user%d@example.com", "password": "wrong password"}`, j)))
+				if err == nil {
+					res.Body.Close()
+				}
+			})
+		}
+		wg.Wait()
+	}
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", r.cmd.Process.Pid))
+	if err != nil {
+		b.Skip("no /proc here")
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb float64
+			fmt.Sscanf(strings.TrimSpace(v), "%f", &kb)
+			b.ReportMetric(kb/1024, "peak-rss-MiB")
+		}
+	}
 }

@@ -5,6 +5,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -106,6 +107,20 @@ func newEnv(t testing.TB, options ...func(*server.Config)) *env {
 // ever reach a log line.
 var secretShape = regexp.MustCompile(`rs[sp]_[0-9A-Za-z]{20,}|sk:[0-9A-Za-z]{20,}|ellacore_[0-9A-Za-z]{12}_|` +
 	regexp.QuoteMeta(testPassword) + `|plum-tree-4[0-9]|new password|login phrase|orchard lantern`)
+
+// db opens the server's database directly, for tests and benchmarks that look underneath.
+func (e *env) db(t testing.TB) *sql.DB {
+	driver := "sqlite"
+	if testdb.Kind() == testdb.Postgres {
+		driver = "pgx"
+	}
+	db, err := sql.Open(driver, e.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
 
 // resp is a response read in full.
 type resp struct {

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/rosterhq/roster/internal/password"
 	"github.com/rosterhq/roster/internal/server"
-	"github.com/rosterhq/roster/internal/testdb"
 )
 
 func TestPasswordPolicy(t *testing.T) {
@@ -141,7 +139,7 @@ func TestHashUpgradeOnLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := openDB(t, e.dsn)
+	db := e.db(t)
 	if _, err := db.Exec(`UPDATE users SET password_hash = $1 WHERE id = $2`, weak, ann.id); err != nil {
 		t.Fatal(err)
 	}
@@ -154,20 +152,6 @@ func TestHashUpgradeOnLogin(t *testing.T) {
 		t.Errorf("hash after login %q, want the current parameters", stored[:40])
 	}
 	e.login(ann.email, testPassword)
-}
-
-// openDB opens a test server's database directly.
-func openDB(t *testing.T, dsn string) *sql.DB {
-	driver := "sqlite"
-	if testdb.Kind() == testdb.Postgres {
-		driver = "pgx"
-	}
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
 }
 
 // X-Forwarded-For names the client only when the peer is a trusted proxy.

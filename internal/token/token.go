@@ -98,6 +98,9 @@ func randomAlnum(n int) string {
 // Hint returns a short reminder of which secret this is, safe to show: its prefix and its
 // last four characters (part of the checksum).
 func Hint(secret string) string {
+	if len(secret) < 8 {
+		return "…"
+	}
 	if ValidEllaCore(secret) {
 		return secret[:len(PrefixEllaCore)+ellaIDLen+1] + "…" + secret[len(secret)-4:]
 	}
