@@ -32,9 +32,10 @@ func OpenAPIDocument() []byte { return openAPIDocument }
 type API struct {
 	svc      *service.Service
 	log      *slog.Logger
-	mux      *http.ServeMux
+	mux      *httpx.Mux
 	observer Observer
 	trusted  []netip.Prefix
+	mounted  []string // routes of the mounted surfaces, with their prefixes
 }
 
 // Observer hears every answered request (for metrics).
@@ -45,7 +46,7 @@ type Observer interface {
 // New returns the native API as an http.Handler; observer may be nil. Requests from a
 // trusted proxy have their client address taken from X-Forwarded-For.
 func New(svc *service.Service, log *slog.Logger, observer Observer, trustedProxies []netip.Prefix) *API {
-	a := &API{svc: svc, log: log, mux: http.NewServeMux(), observer: observer, trusted: trustedProxies}
+	a := &API{svc: svc, log: log, mux: httpx.NewMux(), observer: observer, trusted: trustedProxies}
 	a.routes()
 	return a
 }
@@ -121,9 +122,19 @@ func (a *API) routes() {
 
 // Mount serves h under prefix (such as "/compat/exolink"), behind the same request ids,
 // logging and panic recovery as the native API. h sees paths with the prefix removed.
-func (a *API) Mount(prefix string, h http.Handler) {
-	a.mux.Handle(prefix+"/", http.StripPrefix(prefix, h))
+func (a *API) Mount(prefix string, h interface {
+	http.Handler
+	Routes() []string
+}) {
+	a.mux.ServeMux.Handle(prefix+"/", http.StripPrefix(prefix, h))
+	for _, p := range h.Routes() {
+		method, path, _ := strings.Cut(p, " ")
+		a.mounted = append(a.mounted, method+" "+prefix+path)
+	}
 }
+
+// Routes returns every route pattern the API serves, the mounted surfaces' included.
+func (a *API) Routes() []string { return append(a.mux.Routes(), a.mounted...) }
 
 // public registers a route that needs no credentials.
 func (a *API) public(pattern string, h handlerFunc) {
@@ -208,7 +219,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // noRoute answers a request no route matches: 405 with Allow when the path exists under
 // another method, else 404.
 func (a *API) noRoute(w http.ResponseWriter, r *http.Request) {
-	allowed := httpx.AllowedMethods(a.mux, r)
+	allowed := httpx.AllowedMethods(a.mux.ServeMux, r)
 	if len(allowed) == 0 {
 		writeProblem(w, r, http.StatusNotFound, string(roster.ENotFound), "No such route: "+r.URL.Path, nil)
 		return

@@ -15,3 +15,27 @@ func AllowedMethods(mux *http.ServeMux, r *http.Request) []string {
 	}
 	return allowed
 }
+
+// Mux is an http.ServeMux that remembers its patterns, so that a test can check that every
+// route is in the authorization matrix.
+type Mux struct {
+	*http.ServeMux
+	patterns []string
+}
+
+// NewMux returns an empty Mux.
+func NewMux() *Mux { return &Mux{ServeMux: http.NewServeMux()} }
+
+// Handle registers h for pattern.
+func (m *Mux) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, h)
+}
+
+// HandleFunc registers h for pattern.
+func (m *Mux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.Handle(pattern, http.HandlerFunc(h))
+}
+
+// Routes returns the patterns registered, in order.
+func (m *Mux) Routes() []string { return append([]string(nil), m.patterns...) }

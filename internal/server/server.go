@@ -110,6 +110,7 @@ type Server struct {
 	mhttp   *http.Server // the metrics listener, when separate
 	mln     net.Listener
 	ready   atomic.Bool // /readyz answers 200 only while this is set
+	routes  []string
 }
 
 // Open validates cfg, opens and migrates the database and builds the service.
@@ -142,8 +143,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		s.mhttp = newHTTPServer(mux, log)
 	}
 	s.http = newHTTPServer(api, log)
+	s.routes = api.Routes()
 	return s, nil
 }
+
+// Routes returns every route pattern the server answers on its main address.
+func (s *Server) Routes() []string { return s.routes }
 
 func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 	return &http.Server{

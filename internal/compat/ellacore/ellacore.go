@@ -35,7 +35,7 @@ type Surface struct {
 	svc *service.Service
 	log *slog.Logger
 	cfg Config
-	mux *http.ServeMux
+	mux *httpx.Mux
 
 	mu       sync.Mutex
 	tenantOK bool // the bound tenant is known to exist
@@ -52,7 +52,7 @@ var roleNames = map[int]string{roleAdmin: roster.RoleAdmin, roleManager: roster.
 
 // New returns the surface as an http.Handler for paths below its base URL.
 func New(svc *service.Service, log *slog.Logger, cfg Config) *Surface {
-	s := &Surface{svc: svc, log: log, cfg: cfg, mux: http.NewServeMux()}
+	s := &Surface{svc: svc, log: log, cfg: cfg, mux: httpx.NewMux()}
 	s.mux.HandleFunc("GET /api/v1/status", s.wrap(s.status))
 	s.mux.HandleFunc("POST /api/v1/auth/login", s.wrap(s.login))
 	s.mux.HandleFunc("POST /api/v1/auth/lookup-token", s.wrap(s.lookupToken))
@@ -70,12 +70,15 @@ func New(svc *service.Service, log *slog.Logger, cfg Config) *Surface {
 	return s
 }
 
+// Routes returns the surface's route patterns, below its base URL.
+func (s *Surface) Routes() []string { return s.mux.Routes() }
+
 func (s *Surface) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, pattern := s.mux.Handler(r); pattern != "" {
 		s.mux.ServeHTTP(w, r)
 		return
 	}
-	if allowed := httpx.AllowedMethods(s.mux, r); len(allowed) > 0 {
+	if allowed := httpx.AllowedMethods(s.mux.ServeMux, r); len(allowed) > 0 {
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
 		failWith(w, http.StatusMethodNotAllowed, "Method not allowed")
 		return

@@ -28,12 +28,12 @@ import (
 type Surface struct {
 	svc *service.Service
 	log *slog.Logger
-	mux *http.ServeMux
+	mux *httpx.Mux
 }
 
 // New returns the surface as an http.Handler for paths below its base URL.
 func New(svc *service.Service, log *slog.Logger) *Surface {
-	s := &Surface{svc: svc, log: log, mux: http.NewServeMux()}
+	s := &Surface{svc: svc, log: log, mux: httpx.NewMux()}
 	s.mux.HandleFunc("POST /login", s.wrap(s.login))
 	s.handle("GET /users", s.listUsers)
 	s.handle("POST /users", s.createUser)
@@ -43,12 +43,15 @@ func New(svc *service.Service, log *slog.Logger) *Surface {
 	return s
 }
 
+// Routes returns the surface's route patterns, below its base URL.
+func (s *Surface) Routes() []string { return s.mux.Routes() }
+
 func (s *Surface) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, pattern := s.mux.Handler(r); pattern != "" {
 		s.mux.ServeHTTP(w, r)
 		return
 	}
-	if allowed := httpx.AllowedMethods(s.mux, r); len(allowed) > 0 {
+	if allowed := httpx.AllowedMethods(s.mux.ServeMux, r); len(allowed) > 0 {
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
 		fail(w, http.StatusMethodNotAllowed, r.Method+" is not allowed here.")
 		return

@@ -39,12 +39,12 @@ type Surface struct {
 	svc *service.Service
 	log *slog.Logger
 	cfg Config
-	mux *http.ServeMux
+	mux *httpx.Mux
 }
 
 // New returns the surface as an http.Handler for paths below its base URL.
 func New(svc *service.Service, log *slog.Logger, cfg Config) *Surface {
-	s := &Surface{svc: svc, log: log, cfg: cfg, mux: http.NewServeMux()}
+	s := &Surface{svc: svc, log: log, cfg: cfg, mux: httpx.NewMux()}
 	s.mux.HandleFunc("GET /v1/partner-portals/{portalId}/users", s.wrap(s.listUsers))
 	s.mux.HandleFunc("POST /v1/partner-portals/{portalId}/users", s.wrap(s.createUser))
 	s.mux.HandleFunc("GET /v1/partner-portals/{portalId}/users/{userId}", s.wrap(s.getUser))
@@ -59,12 +59,15 @@ type errorJSON struct {
 	RequestID  string `json:"request_id"`
 }
 
+// Routes returns the surface's route patterns, below its base URL.
+func (s *Surface) Routes() []string { return s.mux.Routes() }
+
 func (s *Surface) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, pattern := s.mux.Handler(r); pattern != "" {
 		s.mux.ServeHTTP(w, r)
 		return
 	}
-	if allowed := httpx.AllowedMethods(s.mux, r); len(allowed) > 0 {
+	if allowed := httpx.AllowedMethods(s.mux.ServeMux, r); len(allowed) > 0 {
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
 		s.fail(w, r, http.StatusMethodNotAllowed, r.Method+" is not allowed here.")
 		return
