@@ -122,6 +122,9 @@ func (e *env) db(t testing.TB) *sql.DB {
 	return db
 }
 
+// credentialShape matches a secret in a response body, which only creation responses may hold.
+var credentialShape = regexp.MustCompile(`"(rs[sp]_[0-9A-Za-z]{49}|sk:[0-9A-Za-z]{49}|ellacore_[0-9A-Za-z]{12}_[0-9A-Za-z]{24})"`)
+
 // resp is a response read in full.
 type resp struct {
 	status int
@@ -255,6 +258,12 @@ func (vt *validatingTransport) RoundTrip(r *http.Request) (*http.Response, error
 		return nil, err
 	}
 	res.Body = io.NopCloser(bytes.NewReader(body))
+	if bytes.Contains(body, []byte("$argon2")) {
+		vt.t.Errorf("%s %s answered with a password hash", r.Method, r.URL.Path)
+	}
+	if r.URL.Path != "/v1/openapi.json" && credentialShape.Match(body) && res.Header.Get("Cache-Control") != "no-store" {
+		vt.t.Errorf("%s %s answered a credential without Cache-Control: no-store", r.Method, r.URL.Path)
+	}
 	if strings.HasPrefix(r.URL.Path, "/compat/") {
 		return res, nil // compatibility surfaces answer in their seeds' formats, not this document's
 	}

@@ -45,6 +45,9 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	}
 	// The request log names the actor and the tenant.
 	admin := e.login("root", testPassword)
+	if !credentialShape.MatchString(`"` + admin + `"`) {
+		t.Error("credentialShape, which checks Cache-Control on credential answers, does not match a session token")
+	}
 	if !secretShape.MatchString(admin) {
 		t.Error("secretShape, which keeps secrets out of every test's log, does not match a session token")
 	}

@@ -315,6 +315,7 @@ func (s *Surface) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	w.Header().Set("Cache-Control", "no-store")
 	ok(w, http.StatusOK, struct {
 		Token string `json:"token"`
 	}{res.Token})
@@ -591,6 +592,7 @@ func (s *Surface) createToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	w.Header().Set("Cache-Control", "no-store")
 	ok(w, http.StatusCreated, struct {
 		Token string `json:"token"`
 	}{res.Secret})

@@ -303,6 +303,7 @@ func (s *Surface) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return asInvalid(err, in)
 	}
+	w.Header().Set("Cache-Control", "no-store")
 	httpx.WriteJSON(w, http.StatusOK, struct {
 		Status int    `json:"status"`
 		Auth   bool   `json:"auth"`
