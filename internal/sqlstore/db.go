@@ -33,6 +33,8 @@ type DB struct {
 	writer  *sql.DB
 	reader  *sql.DB
 	dialect dialect
+	// Prepared statements of each pool, for SQLite (pgx caches its own).
+	writerStmts, readerStmts *stmtCache
 	// Where describes the database for log lines: a file path, or host, port and database
 	// name. It never holds credentials.
 	Where string
@@ -123,8 +125,13 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		writer.Close()
 		return nil, fmt.Errorf("open sqlite reader: %w", err)
 	}
+	// Keep every reader open: a new SQLite connection re-runs the pragmas and re-reads the
+	// schema, and loses its prepared statements (database/sql keeps only 2 idle by default).
 	reader.SetMaxOpenConns(8)
-	db := &DB{writer: writer, reader: reader, dialect: sqliteDialect{}, Where: path}
+	reader.SetMaxIdleConns(8)
+	reader.SetConnMaxIdleTime(0)
+	db := &DB{writer: writer, reader: reader, dialect: sqliteDialect{}, Where: path,
+		writerStmts: newStmtCache(writer), readerStmts: newStmtCache(reader)}
 	if err := writer.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -189,6 +196,8 @@ func (db *DB) Kind() string { return db.dialect.name() }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.readerStmts.close()
+	db.writerStmts.close()
 	return errors.Join(db.reader.Close(), db.writer.Close())
 }
 
@@ -251,22 +260,22 @@ func (db *DB) migrator() (*goose.Provider, error) {
 
 // Read runs fn in a read-only transaction on the reader pool.
 func (db *DB) Read(ctx context.Context, fn func(roster.Tx) error) error {
-	return db.transact(ctx, db.reader, &sql.TxOptions{ReadOnly: true}, fn)
+	return db.transact(ctx, db.reader, db.readerStmts, &sql.TxOptions{ReadOnly: true}, fn)
 }
 
 // Write runs fn in a read-write transaction, committing when fn returns nil and rolling back
 // when it returns an error or panics.
 func (db *DB) Write(ctx context.Context, fn func(roster.Tx) error) error {
-	return db.transact(ctx, db.writer, nil, fn)
+	return db.transact(ctx, db.writer, db.writerStmts, nil, fn)
 }
 
 // maxAttempts bounds how often a transaction that hit a serialization failure or a deadlock is
 // run again before the caller is told to retry (503).
 const maxAttempts = 5
 
-func (db *DB) transact(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(roster.Tx) error) error {
+func (db *DB) transact(ctx context.Context, pool *sql.DB, stmts *stmtCache, opts *sql.TxOptions, fn func(roster.Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		err := db.transactOnce(ctx, pool, opts, fn)
+		err := db.transactOnce(ctx, pool, stmts, opts, fn)
 		var re *retryableError
 		if !errors.As(err, &re) {
 			return err
@@ -287,7 +296,7 @@ type retryableError struct{ err error }
 
 func (e *retryableError) Error() string { return e.err.Error() }
 
-func (db *DB) transactOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(roster.Tx) error) (err error) {
+func (db *DB) transactOnce(ctx context.Context, pool *sql.DB, stmts *stmtCache, opts *sql.TxOptions, fn func(roster.Tx) error) (err error) {
 	sqlTx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return db.translate(fmt.Errorf("begin: %w", err))
@@ -301,7 +310,7 @@ func (db *DB) transactOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOption
 			_ = sqlTx.Rollback()
 		}
 	}()
-	t := &tx{tx: sqlTx, d: db.dialect}
+	t := &tx{tx: sqlTx, d: db.dialect, stmts: stmts}
 	if err := fn(t); err != nil {
 		if t.retry != nil {
 			return &retryableError{t.retry}
@@ -328,6 +337,15 @@ type tx struct {
 	// retry holds the first driver error that running the transaction again may cure; once
 	// set, the transaction is aborted whatever fn does with the error.
 	retry error
+	stmts *stmtCache // nil when the driver caches statements itself
+}
+
+// prepared returns query's cached statement bound to this transaction, or nil.
+func (t *tx) prepared(ctx context.Context, query string) *sql.Stmt {
+	if s := t.stmts.get(query); s != nil {
+		return t.tx.StmtContext(ctx, s)
+	}
+	return nil
 }
 
 // fail translates a driver error, noting it when the whole transaction may be retried.
@@ -341,7 +359,13 @@ func (t *tx) fail(err error) error {
 var _ roster.Tx = (*tx)(nil)
 
 func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := t.tx.ExecContext(ctx, query, args...)
+	var res sql.Result
+	var err error
+	if s := t.prepared(ctx, query); s != nil {
+		res, err = s.ExecContext(ctx, args...)
+	} else {
+		res, err = t.tx.ExecContext(ctx, query, args...)
+	}
 	if err != nil {
 		return nil, t.fail(err)
 	}
@@ -365,7 +389,13 @@ func (t *tx) execOne(ctx context.Context, notFound error, query string, args ...
 }
 
 func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := t.tx.QueryContext(ctx, query, args...)
+	var rows *sql.Rows
+	var err error
+	if s := t.prepared(ctx, query); s != nil {
+		rows, err = s.QueryContext(ctx, args...)
+	} else {
+		rows, err = t.tx.QueryContext(ctx, query, args...)
+	}
 	if err != nil {
 		return nil, t.fail(err)
 	}
@@ -374,7 +404,13 @@ func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 
 // queryRow scans one row into dest, returning notFound when there is none.
 func (t *tx) queryRow(ctx context.Context, notFound error, query string, args []any, dest ...any) error {
-	err := t.tx.QueryRowContext(ctx, query, args...).Scan(dest...)
+	var row *sql.Row
+	if s := t.prepared(ctx, query); s != nil {
+		row = s.QueryRowContext(ctx, args...)
+	} else {
+		row = t.tx.QueryRowContext(ctx, query, args...)
+	}
+	err := row.Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return notFound
 	}
