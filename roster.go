@@ -131,6 +131,16 @@ type Tx interface {
 	AuditTx
 	CounterTx
 	ThrottleTx
+	ImportTx
+}
+
+// ImportTx loads many users at once, for migrations and benchmarks.
+type ImportTx interface {
+	// InsertUsers inserts users, skipping any whose email or username is taken, and returns
+	// the ids of those inserted.
+	InsertUsers(ctx context.Context, users []*User) ([]string, error)
+	// InsertMemberships inserts new memberships with their roles.
+	InsertMemberships(ctx context.Context, ms []*Membership) error
 }
 
 // Throttle is the failure record of one throttling key.

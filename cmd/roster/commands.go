@@ -62,7 +62,7 @@ func newRootCommand() *cobra.Command {
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return applyEnv(cmd.Flags()) },
 	}
 	root.AddCommand(newServeCommand(), newMigrateCommand(), newVersionCommand(), newUserCommand(),
-		newBackupCommand(), newRestoreCommand(), newBenchCommand())
+		newBackupCommand(), newRestoreCommand(), newBenchCommand(), newImportCommand())
 	return root
 }
 

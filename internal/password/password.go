@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/rosterhq/roster"
 )
@@ -127,6 +128,13 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (bool, er
 		_, err := h.Verify(ctx, password, h.dummy)
 		return false, err
 	}
+	if isBcrypt(encoded) { // imported from another system; replaced at the next login
+		if err := h.acquire(ctx); err != nil {
+			return false, err
+		}
+		defer h.release()
+		return bcrypt.CompareHashAndPassword([]byte(encoded), []byte(password)) == nil, nil
+	}
 	p, salt, key, err := decode(encoded)
 	if err != nil {
 		return false, err
@@ -136,7 +144,40 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (bool, er
 	}
 	defer h.release()
 	got := argon2.IDKey([]byte(Normalize(password)), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(key)))
-	return subtle.ConstantTimeCompare(got, key) == 1, nil
+	if subtle.ConstantTimeCompare(got, key) == 1 {
+		return true, nil
+	}
+	if n := Normalize(password); n != password { // an imported hash may be of the raw form
+		raw := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(key)))
+		return subtle.ConstantTimeCompare(raw, key) == 1, nil
+	}
+	return false, nil
+}
+
+// Costs accepted in imported hashes: enough for any sane system, never a denial of service.
+const (
+	minBcryptCost = 4
+	maxBcryptCost = 14
+)
+
+func isBcrypt(encoded string) bool {
+	return strings.HasPrefix(encoded, "$2a$") || strings.HasPrefix(encoded, "$2b$") || strings.HasPrefix(encoded, "$2y$")
+}
+
+// CheckImported returns nil when encoded is a hash Roster can verify: an argon2id PHC string
+// or a bcrypt hash, with cost parameters within bounds.
+func CheckImported(encoded string) error {
+	if isBcrypt(encoded) {
+		cost, err := bcrypt.Cost([]byte(encoded))
+		if err != nil || cost < minBcryptCost || cost > maxBcryptCost {
+			return fmt.Errorf("a bcrypt hash with a cost from %d to %d", minBcryptCost, maxBcryptCost)
+		}
+		return nil
+	}
+	if _, _, _, err := decode(encoded); err != nil {
+		return errors.New("an argon2id PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$key) or a bcrypt hash ($2b$…)")
+	}
+	return nil
 }
 
 // NeedsRehash reports whether a stored hash was made with other parameters than the Hasher's

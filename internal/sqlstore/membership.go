@@ -93,6 +93,7 @@ func (t *tx) memberships(ctx context.Context, inner string, a args) ([]*roster.M
 	}
 	defer rows.Close()
 	var out []*roster.Membership
+	seen := map[string]*roster.Role{} // a page holds few distinct roles: decode each once
 	for rows.Next() {
 		var m roster.Membership
 		var created, updated int64
@@ -102,8 +103,12 @@ func (t *tx) memberships(ctx context.Context, inner string, a args) ([]*roster.M
 		if err := rows.Scan(append(dest, rdest...)...); err != nil {
 			return nil, t.fail(err)
 		}
-		if err := finishRole(); err != nil {
+		if known, ok := seen[role.ID]; ok {
+			role = known
+		} else if err := finishRole(); err != nil {
 			return nil, err
+		} else {
+			seen[role.ID] = role
 		}
 		if n := len(out); n > 0 && out[n-1].TenantID == m.TenantID && out[n-1].UserID == m.UserID {
 			out[n-1].Roles = append(out[n-1].Roles, role)
