@@ -45,7 +45,7 @@ var ErrBusy = &roster.Error{Code: roster.EUnavailable, Message: "The server is b
 // per CPU wait at all; past that callers get ErrBusy at once instead of piling up.
 const (
 	maxWait          = 10 * time.Second
-	maxWaitingPerCPU = 64
+	maxWaitingPerCPU = 256
 )
 
 // Hasher hashes and verifies passwords. Each hash holds MemoryKiB of memory for tens of

@@ -72,3 +72,16 @@ func TestQueueIsBounded(t *testing.T) {
 		t.Errorf("Hash with a full queue = %v, want ErrBusy", err)
 	}
 }
+
+// BenchmarkHashParallel is the argon2id limit of this machine: hashes a second on every core,
+// which login and create-with-password can at best approach.
+func BenchmarkHashParallel(b *testing.B) {
+	h := NewHasher(DefaultParams)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := h.Hash(context.Background(), "lunar orchid 7 tea"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

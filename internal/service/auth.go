@@ -153,7 +153,8 @@ func (s *Service) checkPassword(ctx context.Context, login, pw string) (*roster.
 	if u != nil {
 		userID = u.ID
 	}
-	if err := s.checkThrottle(ctx, k, userID); err != nil {
+	failures, err := s.checkThrottle(ctx, k, userID)
+	if err != nil {
 		return nil, err
 	}
 	if u == nil {
@@ -169,8 +170,10 @@ func (s *Service) checkPassword(ctx context.Context, login, pw string) (*roster.
 	if !ok || !u.Active {
 		return nil, s.loginFailed(ctx, k, u.ID)
 	}
-	if err := s.clearFailures(ctx, k); err != nil {
-		return nil, err
+	if failures > 0 {
+		if err := s.clearFailures(ctx, k); err != nil {
+			return nil, err
+		}
 	}
 	if u.PasswordHash != "" && s.hasher.NeedsRehash(u.PasswordHash) {
 		s.rehash(ctx, u, pw)

@@ -49,8 +49,9 @@ func lockFor(base time.Duration, over int64) time.Duration {
 }
 
 // checkThrottle returns ERateLimited while any key that applies to this attempt is locked,
-// and records the unlock of keys whose lock has run out.
-func (s *Service) checkThrottle(ctx context.Context, k throttleKeys, userID string) error {
+// and records the unlock of keys whose lock has run out. It reports how many failures this
+// name has from this address, so that a success with none need not write.
+func (s *Service) checkThrottle(ctx context.Context, k throttleKeys, userID string) (int64, error) {
 	var pair, addr, acct roster.Throttle
 	err := s.store.Read(ctx, func(tx roster.Tx) (err error) {
 		if pair, err = tx.FindThrottle(ctx, k.pair); err != nil {
@@ -63,7 +64,7 @@ func (s *Service) checkThrottle(ctx context.Context, k throttleKeys, userID stri
 		return err
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	t := now()
 	applies := map[string]roster.Throttle{k.pair: pair, k.addr: addr}
@@ -93,14 +94,14 @@ func (s *Service) checkThrottle(ctx context.Context, k throttleKeys, userID stri
 			return nil
 		})
 		if err != nil {
-			return err
+			return 0, err
 		}
 	}
 	if until.IsZero() {
-		return nil
+		return pair.Failures, nil
 	}
 	wait := until.Sub(t).Round(time.Second) + time.Second
-	return &roster.Error{Code: roster.ERateLimited, RetryAfter: wait,
+	return pair.Failures, &roster.Error{Code: roster.ERateLimited, RetryAfter: wait,
 		Message: fmt.Sprintf("Too many failed logins; try again in %d seconds.", int(wait.Seconds()))}
 }
 

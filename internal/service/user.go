@@ -414,7 +414,7 @@ func (s *Service) SetPassword(ctx context.Context, id, current, next string, ifM
 	}
 	if self { // checking the current password is a password check like a login: throttled
 		k := keysFor(ctx, u.Username)
-		if err := s.checkThrottle(ctx, k, u.ID); err != nil {
+		if _, err := s.checkThrottle(ctx, k, u.ID); err != nil {
 			return nil, err
 		}
 		ok, err := s.hasher.Verify(ctx, current, u.PasswordHash)

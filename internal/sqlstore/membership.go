@@ -55,22 +55,47 @@ func (t *tx) FindMembership(ctx context.Context, tenantID, userID string) (*rost
 func (t *tx) ListMemberships(ctx context.Context, f roster.MemberFilter) ([]*roster.Membership, error) {
 	var a args
 	inner := `SELECT m.* FROM memberships m`
-	if f.EmailPrefix != "" || f.Query != "" {
-		inner += ` JOIN users fu ON fu.id = m.user_id`
-	}
-	inner += ` WHERE m.tenant_id = ` + a.add(f.TenantID) + ` AND m.user_id > ` + a.add(f.After)
+	where := ` WHERE m.tenant_id = ` + a.add(f.TenantID) + ` AND m.user_id > ` + a.add(f.After)
 	if f.EmailPrefix != "" {
-		inner += ` AND fu.email_key LIKE ` + a.add(likePrefix(FoldKey(f.EmailPrefix))) + ` ESCAPE '\'`
+		pattern := likePrefix(FoldKey(f.EmailPrefix))
+		few, err := t.fewEmailsLike(ctx, pattern)
+		if err != nil {
+			return nil, err
+		}
+		// Few matches: start from them through the email index (users first; the CROSS JOIN
+		// fixes that order for SQLite) and sort them. Many: walk the tenant's members in order
+		// and keep the matching ones, which come soon.
+		if few {
+			inner = `SELECT m.* FROM users fu CROSS JOIN memberships m`
+			where += ` AND m.user_id = fu.id`
+		} else {
+			inner += ` JOIN users fu ON fu.id = m.user_id`
+		}
+		where += ` AND fu.email_key LIKE ` + a.add(pattern) + ` ESCAPE '\'`
 	}
 	if f.Query != "" {
-		inner += ` AND fu.search_key LIKE ` + a.add(likeContains(FoldKey(f.Query))) + ` ESCAPE '\'`
+		if f.EmailPrefix == "" {
+			inner += ` JOIN users fu ON fu.id = m.user_id`
+		}
+		where += ` AND fu.search_key LIKE ` + a.add(likeContains(FoldKey(f.Query))) + ` ESCAPE '\'`
 	}
 	if f.RoleID != "" {
-		inner += ` AND EXISTS (SELECT 1 FROM membership_roles fr WHERE fr.tenant_id = m.tenant_id
+		where += ` AND EXISTS (SELECT 1 FROM membership_roles fr WHERE fr.tenant_id = m.tenant_id
 			AND fr.user_id = m.user_id AND fr.role_id = ` + a.add(f.RoleID) + `)`
 	}
-	inner += ` ORDER BY m.user_id LIMIT ` + a.add(f.Limit)
-	return t.memberships(ctx, inner, a)
+	return t.memberships(ctx, inner+where+` ORDER BY m.user_id LIMIT `+a.add(f.Limit), a)
+}
+
+// fewMatches is how many users an email prefix may match for the search to start from them.
+const fewMatches = 10000
+
+// fewEmailsLike reports whether at most fewMatches users have an email key LIKE pattern,
+// counting through the email index and stopping past the bound.
+func (t *tx) fewEmailsLike(ctx context.Context, pattern string) (bool, error) {
+	var n int
+	err := t.queryRow(ctx, nil, `SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE email_key LIKE $1 ESCAPE '\' LIMIT $2) AS hits`,
+		[]any{pattern, fewMatches + 1}, &n)
+	return n <= fewMatches, err
 }
 
 func (t *tx) ListUserMemberships(ctx context.Context, userID string) ([]*roster.Membership, error) {
