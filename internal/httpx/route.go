@@ -1,6 +1,11 @@
 package httpx
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+
+	"github.com/rosterhq/roster"
+)
 
 // AllowedMethods returns the methods mux has routes for at r's path, so that a transport can
 // answer a request no route matches with 405 and Allow (some methods) or 404 (none).
@@ -39,3 +44,41 @@ func (m *Mux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Reque
 
 // Routes returns the patterns registered, in order.
 func (m *Mux) Routes() []string { return append([]string(nil), m.patterns...) }
+
+// Dispatch serves r through the mux, or answers through fail: 405 with Allow when the path
+// exists under other methods, else 404.
+func (m *Mux) Dispatch(w http.ResponseWriter, r *http.Request, fail func(status int, msg string)) {
+	if _, pattern := m.Handler(r); pattern != "" {
+		m.ServeHTTP(w, r)
+		return
+	}
+	if allowed := AllowedMethods(m.ServeMux, r); len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		fail(http.StatusMethodNotAllowed, r.Method+" is not allowed here.")
+		return
+	}
+	fail(http.StatusNotFound, "Not found.")
+}
+
+// compatStatus is the one table from error codes to the statuses of the compatibility
+// surfaces. Their seeds have no If-Match, so a stale version is a conflict there.
+var compatStatus = map[roster.ErrorCode]int{
+	roster.EInvalid:            http.StatusBadRequest,
+	roster.EUnauthenticated:    http.StatusUnauthorized,
+	roster.EForbidden:          http.StatusForbidden,
+	roster.ENotFound:           http.StatusNotFound,
+	roster.EConflict:           http.StatusConflict,
+	roster.EPreconditionFailed: http.StatusConflict,
+	roster.ERateLimited:        http.StatusTooManyRequests,
+	roster.EUnavailable:        http.StatusServiceUnavailable,
+}
+
+// CompatStatus returns the status a compatibility surface answers err with, and false for
+// an internal error (500), which the caller should log.
+func CompatStatus(err error) (int, bool) {
+	status, ok := compatStatus[roster.ErrorCodeOf(err)]
+	if !ok {
+		return http.StatusInternalServerError, false
+	}
+	return status, true
+}

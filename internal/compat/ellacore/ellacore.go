@@ -74,16 +74,7 @@ func New(svc *service.Service, log *slog.Logger, cfg Config) *Surface {
 func (s *Surface) Routes() []string { return s.mux.Routes() }
 
 func (s *Surface) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if _, pattern := s.mux.Handler(r); pattern != "" {
-		s.mux.ServeHTTP(w, r)
-		return
-	}
-	if allowed := httpx.AllowedMethods(s.mux.ServeMux, r); len(allowed) > 0 {
-		w.Header().Set("Allow", strings.Join(allowed, ", "))
-		failWith(w, http.StatusMethodNotAllowed, "Method not allowed")
-		return
-	}
-	failWith(w, http.StatusNotFound, "Not found")
+	s.mux.Dispatch(w, r, func(status int, msg string) { failWith(w, status, msg) })
 }
 
 // problem is an answer with Ella Core's status and message.
@@ -127,15 +118,6 @@ func (s *Surface) wrap(h func(http.ResponseWriter, *http.Request) error) http.Ha
 	}
 }
 
-// statusOf maps error codes that reach here unanswered to Ella Core's statuses.
-var statusOf = map[roster.ErrorCode]int{
-	roster.EInvalid:            http.StatusBadRequest,
-	roster.EConflict:           http.StatusConflict,
-	roster.EPreconditionFailed: http.StatusConflict,
-	roster.ERateLimited:        http.StatusTooManyRequests,
-	roster.EUnavailable:        http.StatusServiceUnavailable,
-}
-
 func (s *Surface) answer(w http.ResponseWriter, r *http.Request, err error) {
 	var p *problem
 	switch code := roster.ErrorCodeOf(err); {
@@ -149,9 +131,8 @@ func (s *Surface) answer(w http.ResponseWriter, r *http.Request, err error) {
 	case code == roster.ENotFound:
 		p = errNoUser.(*problem)
 	default:
-		status, known := statusOf[code]
+		status, known := httpx.CompatStatus(err)
 		if !known {
-			status = http.StatusInternalServerError
 			s.log.ErrorContext(r.Context(), "ellacore request failed", "request_id", roster.RequestInfoFromContext(r.Context()).RequestID, "error", err)
 		}
 		p = &problem{status, describe(err)}

@@ -48,16 +48,7 @@ func New(svc *service.Service, log *slog.Logger) *Surface {
 func (s *Surface) Routes() []string { return s.mux.Routes() }
 
 func (s *Surface) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if _, pattern := s.mux.Handler(r); pattern != "" {
-		s.mux.ServeHTTP(w, r)
-		return
-	}
-	if allowed := httpx.AllowedMethods(s.mux.ServeMux, r); len(allowed) > 0 {
-		w.Header().Set("Allow", strings.Join(allowed, ", "))
-		reply(w, http.StatusMethodNotAllowed, r.Method+" is not allowed here.")
-		return
-	}
-	reply(w, http.StatusNotFound, "Not found.")
+	s.mux.Dispatch(w, r, func(status int, msg string) { reply(w, status, msg) })
 }
 
 // handle registers an authenticated route: every Exolink route takes a Bearer token.
@@ -88,18 +79,6 @@ func reply(w http.ResponseWriter, status int, msg string) {
 	httpx.WriteJSON(w, status, message{msg})
 }
 
-// statusOf maps error codes to Exolink's statuses.
-var statusOf = map[roster.ErrorCode]int{
-	roster.EInvalid:            http.StatusBadRequest,
-	roster.EUnauthenticated:    http.StatusUnauthorized,
-	roster.EForbidden:          http.StatusForbidden,
-	roster.ENotFound:           http.StatusNotFound,
-	roster.EConflict:           http.StatusConflict,
-	roster.EPreconditionFailed: http.StatusConflict,
-	roster.ERateLimited:        http.StatusTooManyRequests,
-	roster.EUnavailable:        http.StatusServiceUnavailable,
-}
-
 func (s *Surface) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, httpx.ErrBodyTooLarge):
@@ -110,9 +89,8 @@ func (s *Surface) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	httpx.SetRetryAfter(w, err)
-	status, ok := statusOf[roster.ErrorCodeOf(err)]
+	status, ok := httpx.CompatStatus(err)
 	if !ok {
-		status = http.StatusInternalServerError
 		s.log.ErrorContext(r.Context(), "exolink request failed", "request_id", roster.RequestInfoFromContext(r.Context()).RequestID, "error", err)
 	}
 	msg := roster.ErrorMessageOf(err)

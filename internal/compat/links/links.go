@@ -47,16 +47,7 @@ func New(svc *service.Service, log *slog.Logger) *Surface {
 func (s *Surface) Routes() []string { return s.mux.Routes() }
 
 func (s *Surface) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if _, pattern := s.mux.Handler(r); pattern != "" {
-		s.mux.ServeHTTP(w, r)
-		return
-	}
-	if allowed := httpx.AllowedMethods(s.mux.ServeMux, r); len(allowed) > 0 {
-		w.Header().Set("Allow", strings.Join(allowed, ", "))
-		fail(w, http.StatusMethodNotAllowed, r.Method+" is not allowed here.")
-		return
-	}
-	fail(w, http.StatusNotFound, "Not found.")
+	s.mux.Dispatch(w, r, func(status int, msg string) { fail(w, status, msg) })
 }
 
 // envelope is the Links answer: data is always an array on success, null on failure.
@@ -134,17 +125,6 @@ func (s *Surface) handle(pattern string, h func(http.ResponseWriter, *http.Reque
 	}))
 }
 
-var statusOf = map[roster.ErrorCode]int{
-	roster.EInvalid:            http.StatusBadRequest,
-	roster.EUnauthenticated:    http.StatusUnauthorized,
-	roster.EForbidden:          http.StatusForbidden,
-	roster.ENotFound:           http.StatusNotFound,
-	roster.EConflict:           http.StatusConflict,
-	roster.EPreconditionFailed: http.StatusConflict,
-	roster.ERateLimited:        http.StatusTooManyRequests,
-	roster.EUnavailable:        http.StatusServiceUnavailable,
-}
-
 func (s *Surface) answer(w http.ResponseWriter, r *http.Request, err error) {
 	var inv *invalid
 	var bad *badRequest
@@ -163,9 +143,8 @@ func (s *Surface) answer(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	httpx.SetRetryAfter(w, err)
-	status, ok := statusOf[roster.ErrorCodeOf(err)]
+	status, ok := httpx.CompatStatus(err)
 	if !ok {
-		status = http.StatusInternalServerError
 		s.log.ErrorContext(r.Context(), "links request failed", "request_id", roster.RequestInfoFromContext(r.Context()).RequestID, "error", err)
 	}
 	fail(w, status, roster.ErrorMessageOf(err))

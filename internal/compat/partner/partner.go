@@ -63,31 +63,11 @@ type errorJSON struct {
 func (s *Surface) Routes() []string { return s.mux.Routes() }
 
 func (s *Surface) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if _, pattern := s.mux.Handler(r); pattern != "" {
-		s.mux.ServeHTTP(w, r)
-		return
-	}
-	if allowed := httpx.AllowedMethods(s.mux.ServeMux, r); len(allowed) > 0 {
-		w.Header().Set("Allow", strings.Join(allowed, ", "))
-		s.fail(w, r, http.StatusMethodNotAllowed, r.Method+" is not allowed here.")
-		return
-	}
-	s.fail(w, r, http.StatusNotFound, "Not found.")
+	s.mux.Dispatch(w, r, func(status int, msg string) { s.fail(w, r, status, msg) })
 }
 
 func (s *Surface) fail(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	httpx.WriteJSON(w, status, errorJSON{StatusCode: status, Message: msg, RequestID: roster.RequestInfoFromContext(r.Context()).RequestID})
-}
-
-var statusOf = map[roster.ErrorCode]int{
-	roster.EInvalid:            http.StatusBadRequest,
-	roster.EUnauthenticated:    http.StatusUnauthorized,
-	roster.EForbidden:          http.StatusForbidden,
-	roster.ENotFound:           http.StatusNotFound,
-	roster.EConflict:           http.StatusConflict,
-	roster.EPreconditionFailed: http.StatusConflict,
-	roster.ERateLimited:        http.StatusTooManyRequests,
-	roster.EUnavailable:        http.StatusServiceUnavailable,
 }
 
 func (s *Surface) answer(w http.ResponseWriter, r *http.Request, err error) {
@@ -100,9 +80,8 @@ func (s *Surface) answer(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	httpx.SetRetryAfter(w, err)
-	status, ok := statusOf[roster.ErrorCodeOf(err)]
+	status, ok := httpx.CompatStatus(err)
 	if !ok {
-		status = http.StatusInternalServerError
 		s.log.ErrorContext(r.Context(), "partner request failed", "request_id", roster.RequestInfoFromContext(r.Context()).RequestID, "error", err)
 	}
 	msg := roster.ErrorMessageOf(err)
