@@ -258,8 +258,14 @@ func (db *DB) migrator() (*goose.Provider, error) {
 	return p, nil
 }
 
-// Read runs fn in a read-only transaction on the reader pool.
+// Read runs fn on the reader pool. On SQLite each statement reads its own consistent
+// snapshot (read committed, as PostgreSQL's default transactions do): an explicit read
+// transaction would add a BEGIN and a COMMIT, each parsed anew, to every read. On PostgreSQL
+// fn runs in a read-only transaction.
 func (db *DB) Read(ctx context.Context, fn func(roster.Tx) error) error {
+	if db.dialect.name() == KindSQLite {
+		return fn(&tx{q: db.reader, d: db.dialect, stmts: db.readerStmts})
+	}
 	return db.transact(ctx, db.reader, db.readerStmts, &sql.TxOptions{ReadOnly: true}, fn)
 }
 
@@ -310,7 +316,7 @@ func (db *DB) transactOnce(ctx context.Context, pool *sql.DB, stmts *stmtCache, 
 			_ = sqlTx.Rollback()
 		}
 	}()
-	t := &tx{tx: sqlTx, d: db.dialect, stmts: stmts}
+	t := &tx{tx: sqlTx, q: sqlTx, d: db.dialect, stmts: stmts}
 	if err := fn(t); err != nil {
 		if t.retry != nil {
 			return &retryableError{t.retry}
@@ -330,9 +336,17 @@ func (db *DB) translate(err error) error {
 	return db.dialect.translate(err)
 }
 
-// tx implements roster.Tx on one SQL transaction.
+// querier is a transaction or, for SQLite reads, the reader pool itself.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// tx implements roster.Tx on one SQL transaction (tx set) or on a pool (SQLite reads).
 type tx struct {
 	tx *sql.Tx
+	q  querier
 	d  dialect
 	// retry holds the first driver error that running the transaction again may cure; once
 	// set, the transaction is aborted whatever fn does with the error.
@@ -343,6 +357,9 @@ type tx struct {
 // prepared returns query's cached statement bound to this transaction, or nil.
 func (t *tx) prepared(ctx context.Context, query string) *sql.Stmt {
 	if s := t.stmts.get(query); s != nil {
+		if t.tx == nil {
+			return s
+		}
 		return t.tx.StmtContext(ctx, s)
 	}
 	return nil
@@ -364,7 +381,7 @@ func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 	if s := t.prepared(ctx, query); s != nil {
 		res, err = s.ExecContext(ctx, args...)
 	} else {
-		res, err = t.tx.ExecContext(ctx, query, args...)
+		res, err = t.q.ExecContext(ctx, query, args...)
 	}
 	if err != nil {
 		return nil, t.fail(err)
@@ -394,7 +411,7 @@ func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 	if s := t.prepared(ctx, query); s != nil {
 		rows, err = s.QueryContext(ctx, args...)
 	} else {
-		rows, err = t.tx.QueryContext(ctx, query, args...)
+		rows, err = t.q.QueryContext(ctx, query, args...)
 	}
 	if err != nil {
 		return nil, t.fail(err)
@@ -408,7 +425,7 @@ func (t *tx) queryRow(ctx context.Context, notFound error, query string, args []
 	if s := t.prepared(ctx, query); s != nil {
 		row = s.QueryRowContext(ctx, args...)
 	} else {
-		row = t.tx.QueryRowContext(ctx, query, args...)
+		row = t.q.QueryRowContext(ctx, query, args...)
 	}
 	err := row.Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
