@@ -108,8 +108,10 @@ type MemberFilter struct {
 	Query       string
 }
 
-// Store opens transactions on the database. Read transactions may run on a replica or reader
-// pool; write transactions are serialized where the database needs it. A transaction that
+// Store runs work on the database. Read runs on a reader pool with read-committed
+// consistency: each statement sees what was committed when it started (on SQLite it runs
+// outside any transaction; on PostgreSQL in a read-only one). Write runs in one transaction,
+// serialized where the database needs it. A transaction that
 // fails in a way a second try may cure (a serialization failure, a deadlock) is run again, so
 // fn must not keep state from an earlier run.
 type Store interface {
