@@ -36,6 +36,22 @@ func (o *logOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.format, "log-format", "text", "log format: text or json")
 }
 
+// openDB opens and migrates the database for a command that works without the network,
+// logging to the command's standard error.
+func (o *logOptions) openDB(cmd *cobra.Command, dsn string, opts sqlstore.Options) (*sqlstore.DB, *slog.Logger, error) {
+	log, err := o.logger(cmd.ErrOrStderr())
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := server.OpenDB(cmd.Context(), dsn, opts, log)
+	return d, log, err
+}
+
+// offlineService is the service over an open database, for commands without the network.
+func offlineService(d *sqlstore.DB, log *slog.Logger) *service.Service {
+	return service.New(d, password.NewHasher(password.DefaultParams), service.DefaultConfig(), log)
+}
+
 func (o *logOptions) logger(w io.Writer) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(o.level)); err != nil {
@@ -133,11 +149,7 @@ func newMigrateCommand() *cobra.Command {
 		Short: "Apply pending database migrations and exit",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := logs.logger(cmd.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			d, err := server.OpenDB(cmd.Context(), db, dbOptions, log)
+			d, _, err := logs.openDB(cmd, db, dbOptions)
 			if err != nil {
 				return err
 			}
@@ -195,22 +207,17 @@ func newUserCreateCommand() *cobra.Command {
 			"read from standard input (one line); at a terminal it is asked for without echo.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := logs.logger(cmd.ErrOrStderr())
-			if err != nil {
-				return err
-			}
 			pw, err := readPassword(cmd)
 			if err != nil {
 				return err
 			}
 			in.Password = &pw
-			d, err := server.OpenDB(cmd.Context(), db, dbOptions, log)
+			d, log, err := logs.openDB(cmd, db, dbOptions)
 			if err != nil {
 				return err
 			}
 			defer d.Close()
-			svc := service.New(d, password.NewHasher(password.DefaultParams), service.DefaultConfig(), log)
-			u, err := svc.CreateUserAsSystem(cmd.Context(), in)
+			u, err := offlineService(d, log).CreateUserAsSystem(cmd.Context(), in)
 			if err != nil {
 				return err
 			}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rosterhq/roster/internal/password"
 	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/sqlstore"
@@ -36,16 +35,12 @@ func newImportCommand() *cobra.Command {
 			if (file == "") == (generate == 0) {
 				return fmt.Errorf("give either --file or --generate")
 			}
-			log, err := logs.logger(cmd.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			d, err := server.OpenDB(cmd.Context(), db, dbOptions, log)
+			d, log, err := logs.openDB(cmd, db, dbOptions)
 			if err != nil {
 				return err
 			}
 			defer d.Close()
-			svc := service.New(d, password.NewHasher(password.DefaultParams), service.DefaultConfig(), log)
+			svc := offlineService(d, log)
 			next, closeInput, err := importRows(cmd, file, generate)
 			if err != nil {
 				return err
