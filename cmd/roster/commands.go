@@ -78,7 +78,7 @@ func newRootCommand() *cobra.Command {
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return applyEnv(cmd.Flags()) },
 	}
 	root.AddCommand(newServeCommand(), newMigrateCommand(), newVersionCommand(), newUserCommand(),
-		newBackupCommand(), newRestoreCommand(), newBenchCommand(), newImportCommand())
+		newBackupCommand(), newRestoreCommand(), newBenchCommand(), newImportCommand(), newSecretKeyCommand())
 	return root
 }
 
@@ -134,6 +134,7 @@ func newServeCommand() *cobra.Command {
 	fs.DurationVar(&cfg.LoginLock, "login-lock", cfg.LoginLock, "first lock after 5 failed logins of one name from one address (doubles with each further failure, up to 1h)")
 	fs.Var(&prefixes{&cfg.TrustedProxies}, "trusted-proxies", "comma-separated addresses or CIDR ranges of proxies whose X-Forwarded-For names the client")
 	fs.IntVar(&cfg.PasswordMinLength, "password-min-length", cfg.PasswordMinLength, "fewest characters (Unicode code points) a new password may have, 8 to 64")
+	fs.StringVar(&cfg.SecretKeyFile, "secret-key-file", cfg.SecretKeyFile, "file of the key that encrypts TOTP seeds and signing keys at rest (roster secret-key generate --out FILE)")
 	fs.DurationVar(&cfg.TokenMaxTTL, "token-max-ttl", cfg.TokenMaxTTL, "longest lifetime of an API token or service-account key (0: no limit)")
 	fs.DurationVar(&cfg.ShutdownDelay, "shutdown-delay", cfg.ShutdownDelay, "how long /readyz fails before the listener closes on shutdown")
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", cfg.ShutdownGrace, "time in-flight requests get to finish on shutdown")

@@ -21,6 +21,7 @@ import (
 	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/metrics"
 	"github.com/rosterhq/roster/internal/password"
+	"github.com/rosterhq/roster/internal/seal"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/sqlstore"
 )
@@ -45,6 +46,9 @@ type Config struct {
 	PasswordMinLength int
 	// TrustedProxies are the proxies whose X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
+	// SecretKeyFile names the key file that seals the secrets Roster must read back (TOTP
+	// seeds, signing keys); empty leaves the features that need it off.
+	SecretKeyFile string
 	// Version is what the server reports of itself.
 	Version string
 }
@@ -122,11 +126,18 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	var sealer *seal.Sealer
+	if cfg.SecretKeyFile != "" {
+		if sealer, err = seal.LoadFile(cfg.SecretKeyFile); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	hasher := password.NewHasher(password.DefaultParams)
 	m := metrics.New(cfg.Version, db.Pool(), hasher.Waiting)
 	hasher.OnWait = m.ObserveHashWait
 	svc := service.New(db, hasher, service.Config{SessionTTL: cfg.SessionTTL, TokenMaxTTL: cfg.TokenMaxTTL, ObserveLogin: m.ObserveLogin,
-		PasswordPolicy: password.Policy{MinLength: cfg.PasswordMinLength}, LoginLock: cfg.LoginLock}, log)
+		PasswordPolicy: password.Policy{MinLength: cfg.PasswordMinLength}, LoginLock: cfg.LoginLock, Sealer: sealer}, log)
 	s := &Server{cfg: cfg, log: log, db: db, svc: svc, metrics: m}
 
 	api := httpapi.New(svc, log, m, cfg.TrustedProxies)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/password"
+	"github.com/rosterhq/roster/internal/seal"
 )
 
 // Config holds the service's tunables.
@@ -25,6 +26,9 @@ type Config struct {
 	PasswordPolicy password.Policy
 	// LoginLock is the first lock after too many failed logins; each further failure doubles it.
 	LoginLock time.Duration
+	// Sealer encrypts the secrets Roster must read back; nil when no --secret-key-file is set,
+	// and then the features that need one refuse with EUnavailable.
+	Sealer *seal.Sealer
 }
 
 // DefaultConfig returns the configuration used when none is given.
