@@ -131,6 +131,7 @@ type Tx interface {
 	TokenTx
 	ServiceAccountTx
 	AuditTx
+	EventTx
 	CounterTx
 	ThrottleTx
 	ImportTx

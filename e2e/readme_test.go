@@ -22,9 +22,8 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // commands that start the server or the tests, and examples with the operator's own paths.
 const notRun = "<!-- readme: not run -->"
 
-// readmeBlock is one ```sh block of the README and the line its fence is on.
+// readmeBlock is one ```sh block of the README.
 type readmeBlock struct {
-	line int
 	text string
 }
 
@@ -42,13 +41,12 @@ func readmeBlocks(t *testing.T, path string) []readmeBlock {
 			continue
 		}
 		skip := i > 0 && strings.TrimSpace(lines[i-1]) == notRun
-		start := i
 		var body []string
 		for i++; i < len(lines) && strings.TrimSpace(lines[i]) != "```"; i++ {
 			body = append(body, lines[i])
 		}
 		if !skip {
-			out = append(out, readmeBlock{line: start + 1, text: strings.Join(body, "\n")})
+			out = append(out, readmeBlock{text: strings.Join(body, "\n")})
 		}
 	}
 	return out
@@ -77,7 +75,10 @@ curl() { command curl --show-error --fail-with-body "$@"; }
 trap 'echo "!! this command failed (exit $?): $BASH_COMMAND"' ERR
 `)
 	for _, b := range readmeBlocks(t, "../README.md") {
-		fmt.Fprintf(&script, "echo '### README.md line %d'\n%s\necho\n", b.line, strings.ReplaceAll(b.text, "localhost:8080", host))
+		// The marker names the block by its first line, not its line number, so that editing
+		// prose above an example does not change the golden file.
+		first, _, _ := strings.Cut(b.text, "\n")
+		fmt.Fprintf(&script, "echo %s\n%s\necho\n", shellQuote("### "+first), strings.ReplaceAll(b.text, "localhost:8080", host))
 	}
 	dir := t.TempDir()
 	cmd := exec.Command("bash", "-c", script.String())
@@ -88,7 +89,7 @@ trap 'echo "!! this command failed (exit $?): $BASH_COMMAND"' ERR
 	runErr := cmd.Run()
 	got := normalizeSession(out.String())
 	if runErr != nil {
-		t.Fatalf("the README session stopped (%v); its output:\n%s", runErr, got)
+		t.Fatalf("the README session stopped (%v); its output:\n%s", runErr, got) // the failing block is the last ### in it
 	}
 	golden := filepath.Join("testdata", "readme.golden")
 	if *update {
@@ -108,6 +109,9 @@ trap 'echo "!! this command failed (exit $?): $BASH_COMMAND"' ERR
 		t.Errorf("the README session answers differently from %s (-want +got):\n%s", golden, diff)
 	}
 }
+
+// shellQuote quotes s for bash.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // placeholders replace what differs between runs, each distinct value by a numbered name in
 // the order it first appears, so that the golden file still shows which answers share an id.

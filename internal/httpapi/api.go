@@ -118,6 +118,8 @@ func (a *API) routes() {
 	a.authed("POST /v1/auth/introspect", a.introspect)
 	a.authed("GET /v1/audit-events", a.listAuditEvents)
 	a.authed("GET /v1/tenants/{tenant}/audit-events", a.listTenantAuditEvents)
+	a.authed("GET /v1/events", a.listEvents)
+	a.authed("GET /v1/tenants/{tenant}/events", a.listTenantEvents)
 }
 
 // Mount serves h under prefix (such as "/compat/exolink"), behind the same request ids,

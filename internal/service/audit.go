@@ -49,10 +49,21 @@ func audit(ctx context.Context, tx roster.Tx, e event) error {
 	if e.outcome == "" {
 		e.outcome = roster.OutcomeSuccess
 	}
-	return tx.AppendAuditEvent(ctx, &roster.AuditEvent{
+	ae := &roster.AuditEvent{
 		ID: roster.NewID(roster.PrefixAuditEvent), OccurredAt: now(), Actor: actorOf(ctx),
 		TenantID: e.tenantID, Action: e.action, TargetKind: e.targetKind, TargetID: e.targetID, Outcome: e.outcome,
 		RequestID: info.RequestID, ClientAddr: info.ClientAddr, UserAgent: truncate(info.UserAgent, 512),
+	}
+	if err := tx.AppendAuditEvent(ctx, ae); err != nil {
+		return err
+	}
+	typ, ok := eventTypes[e.action]
+	if !ok || e.outcome != roster.OutcomeSuccess {
+		return nil
+	}
+	return tx.AppendEvent(ctx, &roster.Event{
+		ID: ae.ID, Type: typ, OccurredAt: ae.OccurredAt, TenantID: ae.TenantID, Actor: ae.Actor,
+		ObjectKind: ae.TargetKind, ObjectID: ae.TargetID,
 	})
 }
 

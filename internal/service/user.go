@@ -317,6 +317,15 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput)
 		if err := audit(ctx, tx, event{action: "user.updated", targetKind: targetUser, targetID: u.ID}); err != nil {
 			return err
 		}
+		if wasActive != u.Active {
+			typ := EventUserDeactivated
+			if u.Active {
+				typ = EventUserActivated
+			}
+			if err := emit(ctx, tx, typ, event{targetKind: targetUser, targetID: u.ID}); err != nil {
+				return err
+			}
+		}
 		if hash != "" {
 			if err := audit(ctx, tx, event{action: "user.password_set", targetKind: targetUser, targetID: u.ID}); err != nil {
 				return err

@@ -38,6 +38,8 @@ type DB struct {
 	// Where describes the database for log lines: a file path, or host, port and database
 	// name. It never holds credentials.
 	Where string
+	// events wakes this process's event readers when one of its transactions commits events.
+	events broadcast
 }
 
 // Options tune the connection to the database.
@@ -317,7 +319,11 @@ func (db *DB) transactOnce(ctx context.Context, pool *sql.DB, stmts *stmtCache, 
 		}
 	}()
 	t := &tx{tx: sqlTx, q: sqlTx, d: db.dialect, stmts: stmts}
-	if err := fn(t); err != nil {
+	err = fn(t)
+	if err == nil {
+		err = t.flushEvents(ctx)
+	}
+	if err != nil {
 		if t.retry != nil {
 			return &retryableError{t.retry}
 		}
@@ -328,6 +334,9 @@ func (db *DB) transactOnce(ctx context.Context, pool *sql.DB, stmts *stmtCache, 
 			return &retryableError{err}
 		}
 		return db.translate(fmt.Errorf("commit: %w", err))
+	}
+	if len(t.events) > 0 {
+		db.events.notify()
 	}
 	return nil
 }
@@ -352,6 +361,8 @@ type tx struct {
 	// set, the transaction is aborted whatever fn does with the error.
 	retry error
 	stmts *stmtCache // nil when the driver caches statements itself
+	// events are the domain events appended so far, numbered and inserted just before commit.
+	events []*roster.Event
 }
 
 // prepared returns query's cached statement bound to this transaction, or nil.
