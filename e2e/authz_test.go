@@ -212,6 +212,8 @@ func (m *matrix) rows() []matrixRow {
 			want{unauth, forbid, forbid, forbid, forbid, ok, ok, ok}},
 		{"GET /v1/audit-events", at("/v1/audit-events"), nil, false, want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, ok}},
 		{"GET /v1/tenants/{tenant}/audit-events", at("/v1/tenants/acme/audit-events"), nil, false, want{unauth, forbid, forbid, ok, hidden, ok, hidden, ok}},
+		{"GET /v1/events", at("/v1/events"), nil, false, want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, ok}},
+		{"GET /v1/tenants/{tenant}/events", at("/v1/tenants/acme/events"), nil, false, want{unauth, forbid, forbid, ok, hidden, ok, hidden, ok}},
 
 		// Exolink: reads need membership, writes admin.
 		{"GET /compat/exolink/tenant/{tenant}/user", at("/compat/exolink/tenant/acme/user"), nil, false, want{unauth, ok, ok, ok, hidden, ok, hidden, ok}},
