@@ -32,7 +32,11 @@ type User struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	LastLoginAt   *time.Time
-	Version       int64
+	// ManagedBy is the id of the tenant that manages the account (the one it was created in),
+	// or "" for an account the instance manages. Only a manager sets its password, deletes or
+	// deactivates it, edits or reads its stored profile.
+	ManagedBy string
+	Version   int64
 }
 
 // Built-in role names, present in every tenant and never deletable.
@@ -55,15 +59,45 @@ type Role struct {
 	Version     int64
 }
 
+// Statuses of a membership.
+const (
+	// MemberActive: the user is a member, with the permissions of its roles.
+	MemberActive = "active"
+	// MemberInvited: a tenant added an account it does not manage. The membership grants
+	// nothing until the person accepts it; the tenant sees of the account only what it supplied.
+	MemberInvited = "invited"
+)
+
 // Membership is a user in a tenant with one or more roles.
 type Membership struct {
-	TenantID  string
-	UserID    string
-	Roles     []*Role // sorted by name
-	User      *User   // filled by list and find calls
+	TenantID string
+	UserID   string
+	Status   string  // MemberActive or MemberInvited
+	Roles    []*Role // sorted by name
+	User     *User   // filled by list and find calls
+	// Invitee is what the inviter supplied about the person of an invited membership (empty
+	// once it is accepted).
+	Invitee   Invitee
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	Version   int64
+}
+
+// Active reports whether the membership grants its roles.
+func (m *Membership) Active() bool { return m.Status == MemberActive }
+
+// Invitee is what a tenant said about the person it invited: the only description of the
+// account it sees until the person accepts.
+type Invitee struct {
+	Email      string
+	GivenName  string
+	FamilyName string
+}
+
+// UserTenant is one of a user's memberships with its tenant, as EachUser reports them.
+type UserTenant struct {
+	Tenant   *Tenant
+	JoinedAt time.Time
 }
 
 // Session is what a password login returns. The bearer secret itself is never stored.
@@ -93,13 +127,15 @@ type UserFilter struct {
 	Active         *bool
 }
 
-// TenantFilter selects tenants; MemberUserID, when set, keeps only that user's tenants.
+// TenantFilter selects tenants; MemberUserID, when set, keeps only the tenants where that
+// user has an active membership.
 type TenantFilter struct {
 	Page
 	MemberUserID string
 }
 
-// MemberFilter selects the members of one tenant.
+// MemberFilter selects the members of one tenant. EmailPrefix and Query match active
+// memberships only: an invited account's stored email and names are not the tenant's to search.
 type MemberFilter struct {
 	Page
 	TenantID    string
@@ -194,6 +230,10 @@ type UserTx interface {
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
 	FindUserByUsername(ctx context.Context, username string) (*User, error)
 	ListUsers(ctx context.Context, f UserFilter) ([]*User, error)
+	// EachUser calls fn with every user matching f (its Page.Limit 0 for all), in id order,
+	// and the user's active memberships with their tenants (no roles), reading one result
+	// set; fn must not use the transaction.
+	EachUser(ctx context.Context, f UserFilter, fn func(*User, []UserTenant) error) error
 	UpdateUser(ctx context.Context, u *User) error
 	DeleteUser(ctx context.Context, id string) error
 	// RecordLogin sets the user's last login time. It leaves the version alone: the version
@@ -225,17 +265,24 @@ type MembershipTx interface {
 	CreateMembership(ctx context.Context, m *Membership) error
 	FindMembership(ctx context.Context, tenantID, userID string) (*Membership, error)
 	ListMemberships(ctx context.Context, f MemberFilter) ([]*Membership, error)
+	// EachMembership calls fn with every membership matching f (its Page.Limit 0 for all),
+	// in user order, reading one result set; fn must not use the transaction.
+	EachMembership(ctx context.Context, f MemberFilter, fn func(*Membership) error) error
 	// ListUserMemberships returns every membership of one user, with roles, ordered by tenant.
 	ListUserMemberships(ctx context.Context, userID string) ([]*Membership, error)
 	// SetMembershipRoles replaces the roles of a membership whose version is m.Version and
 	// increments it.
 	SetMembershipRoles(ctx context.Context, m *Membership) error
+	// ActivateMembership makes an invited membership whose version is m.Version active,
+	// forgetting its invitee, and increments the version.
+	ActivateMembership(ctx context.Context, m *Membership) error
 	DeleteMembership(ctx context.Context, tenantID, userID string) error
 	// CountMembersWithRole counts the tenant's members holding the role; with activeOnly,
-	// only those whose user is active.
+	// only active memberships of active users.
 	CountMembersWithRole(ctx context.Context, tenantID, roleID string, activeOnly bool) (int, error)
-	// TenantsWhereSoleHolder lists the tenants in which the user is the only active holder of
-	// the built-in role named roleName.
+	// TenantsWhereSoleHolder lists the tenants in which the user, through an active
+	// membership, is the only active holder of the built-in role named roleName (holders
+	// count when both their membership and their user are active).
 	TenantsWhereSoleHolder(ctx context.Context, userID, roleName string) ([]string, error)
 }
 

@@ -7,7 +7,7 @@ import (
 	"github.com/rosterhq/roster"
 )
 
-// rowsPerStatement bounds multi-row inserts: 17 parameters a user row stays far below both
+// rowsPerStatement bounds multi-row inserts: 18 parameters a user row stays far below both
 // databases' parameter limits.
 const rowsPerStatement = 200
 
@@ -21,11 +21,11 @@ func (t *tx) InsertUsers(ctx context.Context, users []*roster.User) ([]string, e
 			rows = append(rows, "("+strings.Join([]string{a.add(u.ID), a.add(u.Username), a.add(FoldKey(u.Username)), a.add(u.Email),
 				a.add(FoldKey(u.Email)), a.add(searchKey(u)), a.add(u.GivenName), a.add(u.FamilyName), a.add(u.Locale), a.add(u.PasswordHash),
 				a.add(u.Active), a.add(u.EmailVerified), a.add(u.InstanceAdmin), a.add(micros(u.CreatedAt)), a.add(micros(u.UpdatedAt)),
-				a.add(nullMicros(u.LastLoginAt)), a.add(u.Version)}, ", ")+")")
+				a.add(nullMicros(u.LastLoginAt)), a.add(nullString(u.ManagedBy)), a.add(u.Version)}, ", ")+")")
 		}
 		ids, err := queryAll(ctx, t, scanString, `INSERT INTO users (id, username, username_key, email, email_key, search_key,
 			given_name, family_name, locale, password_hash, active, email_verified, instance_admin,
-			created_at, updated_at, last_login_at, version) VALUES `+strings.Join(rows, ", ")+`
+			created_at, updated_at, last_login_at, managed_by, version) VALUES `+strings.Join(rows, ", ")+`
 			ON CONFLICT DO NOTHING RETURNING id`, a...)
 		if err != nil {
 			return nil, err

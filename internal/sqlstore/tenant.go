@@ -11,6 +11,10 @@ var errTenantNotFound = roster.Errorf(roster.ENotFound, "Tenant not found.")
 
 const tenantColumns = `id, slug, name, created_at, updated_at, version`
 
+func tenantColumnsOf(alias string) string {
+	return alias + ".id, " + alias + ".slug, " + alias + ".name, " + alias + ".created_at, " + alias + ".updated_at, " + alias + ".version"
+}
+
 func scanTenant(row scanner) (*roster.Tenant, error) {
 	var t roster.Tenant
 	var created, updated int64
@@ -55,7 +59,7 @@ func (t *tx) ListTenants(ctx context.Context, f roster.TenantFilter) ([]*roster.
 	var a args
 	q := `SELECT ` + tenantColumns + ` FROM tenants WHERE id > ` + a.add(f.After)
 	if f.MemberUserID != "" {
-		q += ` AND id IN (SELECT tenant_id FROM memberships WHERE user_id = ` + a.add(f.MemberUserID) + `)`
+		q += ` AND id IN (SELECT tenant_id FROM memberships WHERE user_id = ` + a.add(f.MemberUserID) + ` AND status = 'active')`
 	}
 	q += ` ORDER BY id LIMIT ` + a.add(f.Limit)
 	return queryAll(ctx, t, scanTenant, q, a...)

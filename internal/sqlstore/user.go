@@ -14,7 +14,7 @@ import (
 var errUserNotFound = roster.Errorf(roster.ENotFound, "User not found.")
 
 const userColumns = `id, username, email, given_name, family_name, locale, password_hash, active,
-	email_verified, instance_admin, created_at, updated_at, last_login_at, version`
+	email_verified, instance_admin, created_at, updated_at, last_login_at, managed_by, version`
 
 func userColumnsOf(alias string) string {
 	cols := strings.Split(userColumns, ",")
@@ -29,10 +29,12 @@ func userDest() (*roster.User, []any, func()) {
 	var u roster.User
 	var created, updated int64
 	var lastLogin sql.NullInt64
+	var managedBy sql.NullString
 	dest := []any{&u.ID, &u.Username, &u.Email, &u.GivenName, &u.FamilyName, &u.Locale, &u.PasswordHash,
-		&u.Active, &u.EmailVerified, &u.InstanceAdmin, &created, &updated, &lastLogin, &u.Version}
+		&u.Active, &u.EmailVerified, &u.InstanceAdmin, &created, &updated, &lastLogin, &managedBy, &u.Version}
 	return &u, dest, func() {
 		u.CreatedAt, u.UpdatedAt, u.LastLoginAt = fromMicros(created), fromMicros(updated), fromNullMicros(lastLogin)
+		u.ManagedBy = managedBy.String
 	}
 }
 
@@ -53,15 +55,18 @@ func searchKey(u *roster.User) string {
 	return FoldKey(strings.Join([]string{u.Username, u.Email, u.GivenName, u.FamilyName}, " "))
 }
 
+// nullString stores "" as NULL, for optional references.
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
 func (t *tx) CreateUser(ctx context.Context, u *roster.User) error {
 	res, err := t.exec(ctx, `INSERT INTO users (id, username, username_key, email, email_key, search_key,
 		given_name, family_name, locale, password_hash, active, email_verified, instance_admin,
-		created_at, updated_at, last_login_at, version)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		created_at, updated_at, last_login_at, managed_by, version)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		ON CONFLICT DO NOTHING`,
 		u.ID, u.Username, FoldKey(u.Username), u.Email, FoldKey(u.Email), searchKey(u),
 		u.GivenName, u.FamilyName, u.Locale, u.PasswordHash, u.Active, u.EmailVerified, u.InstanceAdmin,
-		micros(u.CreatedAt), micros(u.UpdatedAt), nullMicros(u.LastLoginAt), u.Version)
+		micros(u.CreatedAt), micros(u.UpdatedAt), nullMicros(u.LastLoginAt), nullString(u.ManagedBy), u.Version)
 	if err != nil {
 		return err
 	}
@@ -132,6 +137,11 @@ func (t *tx) findUserBy(ctx context.Context, column, value string) (*roster.User
 
 func (t *tx) ListUsers(ctx context.Context, f roster.UserFilter) ([]*roster.User, error) {
 	var a args
+	return queryAll(ctx, t, scanUser, usersQuery(&a, f), a...)
+}
+
+// usersQuery selects userColumns of the users matching f, in id order.
+func usersQuery(a *args, f roster.UserFilter) string {
 	q := `SELECT ` + userColumns + ` FROM users WHERE id > ` + a.add(f.After)
 	if f.EmailPrefix != "" {
 		q += ` AND email_key LIKE ` + a.add(likePrefix(FoldKey(f.EmailPrefix))) + ` ESCAPE '\'`
@@ -145,8 +155,58 @@ func (t *tx) ListUsers(ctx context.Context, f roster.UserFilter) ([]*roster.User
 	if f.Active != nil {
 		q += ` AND active = ` + a.add(*f.Active)
 	}
-	q += ` ORDER BY id LIMIT ` + a.add(f.Limit)
-	return queryAll(ctx, t, scanUser, q, a...)
+	q += ` ORDER BY id`
+	if f.Limit > 0 {
+		q += ` LIMIT ` + a.add(f.Limit)
+	}
+	return q
+}
+
+func (t *tx) EachUser(ctx context.Context, f roster.UserFilter, fn func(*roster.User, []roster.UserTenant) error) error {
+	var a args
+	rows, err := t.query(ctx, `SELECT `+userColumnsOf("u")+`, m.created_at, `+tenantColumnsOf("tn")+`
+		FROM (`+usersQuery(&a, f)+`) u
+		LEFT JOIN memberships m ON m.user_id = u.id AND m.status = 'active'
+		LEFT JOIN tenants tn ON tn.id = m.tenant_id
+		ORDER BY u.id, m.tenant_id`, a...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var cur *roster.User
+	var tenants []roster.UserTenant
+	for rows.Next() {
+		u, dest, finish := userDest()
+		var joined sql.NullInt64
+		var tid, slug, name sql.NullString
+		var created, updated, version sql.NullInt64
+		dest = append(dest, &joined, &tid, &slug, &name, &created, &updated, &version)
+		if err := rows.Scan(dest...); err != nil {
+			return t.fail(err)
+		}
+		finish()
+		if cur != nil && cur.ID != u.ID {
+			if err := fn(cur, tenants); err != nil {
+				return err
+			}
+			tenants = nil
+		}
+		if cur == nil || cur.ID != u.ID {
+			cur = u
+		}
+		if tid.Valid {
+			tenants = append(tenants, roster.UserTenant{JoinedAt: fromMicros(joined.Int64), Tenant: &roster.Tenant{
+				ID: tid.String, Slug: slug.String, Name: name.String, CreatedAt: fromMicros(created.Int64),
+				UpdatedAt: fromMicros(updated.Int64), Version: version.Int64}})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return t.fail(err)
+	}
+	if cur != nil {
+		return fn(cur, tenants)
+	}
+	return nil
 }
 
 func (t *tx) UpdateUser(ctx context.Context, u *roster.User) error {
@@ -156,11 +216,11 @@ func (t *tx) UpdateUser(ctx context.Context, u *roster.User) error {
 	err := t.execOne(ctx, errStale, `UPDATE users SET username = $1, username_key = $2, email = $3,
 		email_key = $4, search_key = $5, given_name = $6, family_name = $7, locale = $8, password_hash = $9,
 		active = $10, email_verified = $11, instance_admin = $12, updated_at = $13, last_login_at = $14,
-		version = version + 1
-		WHERE id = $15 AND version = $16`,
+		managed_by = $15, version = version + 1
+		WHERE id = $16 AND version = $17`,
 		u.Username, FoldKey(u.Username), u.Email, FoldKey(u.Email), searchKey(u), u.GivenName, u.FamilyName,
 		u.Locale, u.PasswordHash, u.Active, u.EmailVerified, u.InstanceAdmin, micros(u.UpdatedAt),
-		nullMicros(u.LastLoginAt), u.ID, u.Version)
+		nullMicros(u.LastLoginAt), nullString(u.ManagedBy), u.ID, u.Version)
 	if err != nil {
 		return err
 	}
