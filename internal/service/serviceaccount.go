@@ -208,7 +208,9 @@ func (s *Service) CreateKey(ctx context.Context, tenantRef, serviceAccountID str
 	return out, err
 }
 
-// ListKeys lists a service account's keys; it needs service_accounts:read.
+// ListKeys lists a service account's keys; it needs service_accounts:read. A listing shows
+// hints and times, no secret and no power, so reading it needs no more than reading the
+// account itself.
 func (s *Service) ListKeys(ctx context.Context, tenantRef, serviceAccountID string) ([]*roster.ServiceAccountKey, error) {
 	var out []*roster.ServiceAccountKey
 	err := s.store.Read(ctx, func(tx roster.Tx) error {
@@ -225,14 +227,16 @@ func (s *Service) ListKeys(ctx context.Context, tenantRef, serviceAccountID stri
 	return out, err
 }
 
-// RevokeKey deletes a key; it is refused from the next request on.
+// RevokeKey deletes a key; it is refused from the next request on. Like minting one, it needs
+// service_accounts:write and every permission of the account (see powerOver): whoever may not
+// act as an account may not cut it off either.
 func (s *Service) RevokeKey(ctx context.Context, tenantRef, serviceAccountID, id string) error {
 	return s.store.Write(ctx, func(tx roster.Tx) error {
-		g, err := grantFor(ctx, tx, tenantRef, PermSAsWrite)
+		g, sa, err := s.powerOver(ctx, tx, tenantRef, serviceAccountID)
 		if err != nil {
 			return err
 		}
-		if err := tx.DeleteKey(ctx, g.tenant.ID, serviceAccountID, id); err != nil {
+		if err := tx.DeleteKey(ctx, g.tenant.ID, sa.ID, id); err != nil {
 			return err
 		}
 		return audit(ctx, tx, event{action: "service_account_key.revoked", tenantID: g.tenant.ID, targetKind: targetKey, targetID: id})

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -110,16 +111,25 @@ func (s *Service) ListAPITokens(ctx context.Context, userID string) ([]*roster.A
 	return out, err
 }
 
-// RevokeAPIToken deletes a token; it is refused from the next request on.
+// RevokeAPIToken deletes a token, named by its id or by the public id of a surface's format;
+// it is refused from the next request on. The audit trail names it by its id, as its creation.
 func (s *Service) RevokeAPIToken(ctx context.Context, userID, id string) error {
 	if err := s.mayManageCredentials(ctx, userID); err != nil {
 		return err
 	}
 	return s.store.Write(ctx, func(tx roster.Tx) error {
-		if err := tx.DeleteAPIToken(ctx, userID, id); err != nil {
+		tokens, err := tx.ListAPITokens(ctx, userID)
+		if err != nil {
 			return err
 		}
-		return audit(ctx, tx, event{action: "api_token.revoked", targetKind: targetAPIToken, targetID: id})
+		i := slices.IndexFunc(tokens, func(k *roster.APIToken) bool { return k.ID == id || k.PublicID != "" && k.PublicID == id })
+		if i < 0 {
+			return roster.Errorf(roster.ENotFound, "API token not found.")
+		}
+		if err := tx.DeleteAPIToken(ctx, userID, tokens[i].ID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, event{action: "api_token.revoked", targetKind: targetAPIToken, targetID: tokens[i].ID})
 	})
 }
 
