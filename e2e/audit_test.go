@@ -66,7 +66,8 @@ func TestAuditTrail(t *testing.T) {
 	e.must(http.StatusNoContent, req{method: "DELETE", path: "/v1/tenants/acme/roles/r", token: admin.token})
 	tok := e.must(http.StatusCreated, req{method: "POST", path: "/v1/me/tokens", token: ann.token, body: map[string]any{"name": "t"}}).object(t)
 	annToken := tok["token"].(string)
-	bob := e.createUser(admin, "bob@example.com")
+	bob := e.must(http.StatusCreated, req{method: "POST", path: "/v1/users", token: admin.token, // acme's to add at once
+		body: map[string]any{"email": "bob@example.com", "managed_by": "acme"}}).object(t)["id"].(string)
 	e.must(http.StatusCreated, req{method: "POST", path: "/v1/tenants/acme/members", token: annToken,
 		body: map[string]any{"user_id": bob, "roles": []string{"viewer"}}}) // acting through the API token
 	e.must(http.StatusNoContent, req{method: "DELETE", path: "/v1/tenants/acme/members/" + bob, token: admin.token})

@@ -16,7 +16,8 @@ import (
 type matrix struct {
 	e                                                   *env
 	root, tadmin, tuser, tviewer, oadmin, sa, osa, anon principal
-	target                                              string // a viewer of acme, without a password
+	target                                              string // a viewer of acme, without a password, managed by the instance
+	managed                                             string // a viewer of acme that acme manages
 	saID                                                string // the service account behind sa
 	seq                                                 atomic.Int64
 }
@@ -24,7 +25,7 @@ type matrix struct {
 func newMatrix(t *testing.T) *matrix {
 	e := newEnv(t, func(c *server.Config) { c.EllaCoreTenant = "acme" })
 	m := &matrix{e: e, root: e.bootstrap()}
-	for _, slug := range []string{"acme", "doomed", "globex"} {
+	for _, slug := range []string{"doomed", "globex"} { // acme: the server made it at start-up
 		e.createTenant(m.root, slug)
 	}
 	m.tadmin = e.newUser(m.root, "tadmin@example.com")
@@ -39,6 +40,9 @@ func newMatrix(t *testing.T) *matrix {
 	e.addMember(m.root, "globex", m.oadmin.id, "admin")
 	m.target = e.createUser(m.root, "target@example.com")
 	e.addMember(m.root, "acme", m.target, "viewer")
+	m.managed = e.must(http.StatusCreated, req{method: "POST", path: "/v1/users", token: m.root.token,
+		body: map[string]any{"email": "managed@example.com", "managed_by": "acme"}}).object(t)["id"].(string)
+	e.addMember(m.root, "acme", m.managed, "viewer")
 	e.must(http.StatusCreated, req{method: "POST", path: "/v1/tenants/acme/roles", token: m.root.token,
 		body: map[string]any{"name": "billing", "permissions": []string{"invoices:read"}}})
 	m.saID, m.sa.token = e.newServiceAccount(m.root, "acme", "matrix-sa", "admin")
@@ -121,6 +125,9 @@ func (m *matrix) rows() []matrixRow {
 
 		// The caller itself.
 		{"GET /v1/me", at("/v1/me"), nil, false, want{unauth, ok, ok, ok, ok, forbid, forbid, ok}},
+		// Accepting what is active already returns it; no membership there is 404.
+		{"POST /v1/me/memberships/{tenant}/accept", at("/v1/me/memberships/acme/accept"), nil, false,
+			want{unauth, ok, ok, ok, hidden, forbid, forbid, hidden}},
 		{"GET /v1/me/tokens", at("/v1/me/tokens"), nil, false, want{unauth, ok, ok, ok, ok, forbid, forbid, ok}},
 		{"POST /v1/me/tokens", at("/v1/me/tokens"), obj("name", func() string { return m.fresh("tok") }), false,
 			want{unauth, created, created, created, created, forbid, forbid, created}},
@@ -141,13 +148,15 @@ func (m *matrix) rows() []matrixRow {
 		// Users.
 		{"GET /v1/users", at("/v1/users"), nil, false, want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, ok}},
 		{"POST /v1/users", at("/v1/users"), obj("email", freshEmail), false, want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, created}},
-		{"GET /v1/users/{user}", func() string { return "/v1/users/" + m.target }, nil, false, want{unauth, hidden, hidden, ok, hidden, ok, hidden, ok}},
-		{"PATCH /v1/users/{user}", func() string { return "/v1/users/" + m.target }, obj("given_name", "T"), false,
-			want{unauth, hidden, hidden, forbid, hidden, forbid, hidden, ok}},
+		// A user's stored profile and its password are its manager's: acme's admins may not
+		// touch the instance's target, and may its own managed one.
+		{"GET /v1/users/{user}", func() string { return "/v1/users/" + m.target }, nil, false, want{unauth, hidden, hidden, forbid, hidden, forbid, hidden, ok}},
+		{"PATCH /v1/users/{user}", func() string { return "/v1/users/" + m.managed }, obj("given_name", "T"), false,
+			want{unauth, hidden, hidden, ok, hidden, ok, hidden, ok}},
 		{"DELETE /v1/users/{user}", func() string { return "/v1/users/" + m.freshMemberID() }, nil, false,
-			want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, gone}},
-		{"PUT /v1/users/{user}/password", func() string { return "/v1/users/" + m.target + "/password" }, obj("password", strong), false,
 			want{unauth, hidden, hidden, forbid, hidden, forbid, hidden, gone}},
+		{"PUT /v1/users/{user}/password", func() string { return "/v1/users/" + m.managed + "/password" }, obj("password", strong), false,
+			want{unauth, hidden, hidden, gone, hidden, gone, hidden, gone}},
 		{"GET /v1/users/{user}/tokens", func() string { return "/v1/users/" + m.target + "/tokens" }, nil, false,
 			want{unauth, hidden, hidden, hidden, hidden, forbid, forbid, ok}},
 		{"DELETE /v1/users/{user}/tokens/{id}", func() string { return "/v1/users/" + m.target + "/tokens/tok_00000000000000000000000000" }, nil, false,
@@ -243,13 +252,15 @@ func (m *matrix) rows() []matrixRow {
 		}, nil, true,
 			want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, ok}},
 
-		// Ella Core, bound to acme: its admins administer, everyone manages itself.
+		// Ella Core, bound to acme: the service decides, as natively (members:read, members:write,
+		// and the account's manager for passwords); everyone manages itself; keys of acme's
+		// service accounts are callers like any other, but have no "me".
 		{"GET /compat/ellacore/api/v1/status", at(el + "/status"), nil, false, every(ok)},
 		{"POST /compat/ellacore/api/v1/auth/login", at(el + "/auth/login"), obj("email", freshEmail, "password", "not the one"), false, every(unauth)},
 		{"POST /compat/ellacore/api/v1/auth/lookup-token", at(el + "/auth/lookup-token"), nil, false, want{bad, ok, ok, ok, ok, ok, ok, ok}},
 		{"POST /compat/ellacore/api/v1/users", at(el + "/users"), obj("email", freshEmail, "password", strong, "role_id", 3), false,
-			want{unauth, forbid, forbid, created, forbid, forbid, forbid, created}},
-		{"GET /compat/ellacore/api/v1/users", at(el + "/users"), nil, false, want{unauth, forbid, forbid, ok, forbid, forbid, forbid, ok}},
+			want{unauth, forbid, forbid, created, forbid, created, forbid, created}},
+		{"GET /compat/ellacore/api/v1/users", at(el + "/users"), nil, false, want{unauth, forbid, forbid, ok, forbid, ok, forbid, ok}},
 		{"GET /compat/ellacore/api/v1/users/me", at(el + "/users/me"), nil, false, want{unauth, ok, ok, ok, forbid, forbid, forbid, ok}},
 		{"PUT /compat/ellacore/api/v1/users/me/password", at(el + "/users/me/password"), obj("password", strong), false,
 			want{unauth, ok, ok, ok, forbid, forbid, forbid, ok}},
@@ -258,13 +269,13 @@ func (m *matrix) rows() []matrixRow {
 			want{unauth, created, created, created, forbid, forbid, forbid, created}},
 		{"DELETE /compat/ellacore/api/v1/users/me/api-tokens/{id}", at(el + "/users/me/api-tokens/aaaaaaaaaaaa"), nil, false,
 			want{unauth, hidden, hidden, hidden, forbid, forbid, forbid, hidden}},
-		{"GET /compat/ellacore/api/v1/users/{email}", at(el + "/users/target@example.com"), nil, false, want{unauth, forbid, forbid, ok, forbid, forbid, forbid, ok}},
+		{"GET /compat/ellacore/api/v1/users/{email}", at(el + "/users/target@example.com"), nil, false, want{unauth, forbid, forbid, ok, forbid, ok, forbid, ok}},
 		{"PUT /compat/ellacore/api/v1/users/{email}", at(el + "/users/target@example.com"), obj("role_id", 3), false,
-			want{unauth, forbid, forbid, ok, forbid, forbid, forbid, ok}},
+			want{unauth, forbid, forbid, ok, forbid, ok, forbid, ok}},
 		{"DELETE /compat/ellacore/api/v1/users/{email}", func() string { _, email := m.freshMember(); return el + "/users/" + email }, nil, false,
-			want{unauth, forbid, forbid, ok, forbid, forbid, forbid, ok}},
+			want{unauth, forbid, forbid, ok, forbid, ok, forbid, ok}},
 		{"PUT /compat/ellacore/api/v1/users/{email}/password", at(el + "/users/target@example.com/password"), obj("password", strong), false,
-			want{unauth, forbid, forbid, ok, forbid, forbid, forbid, ok}},
+			want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, ok}},
 
 		// Partner portals: the portal's keys, members with members:read/write, instance admins.
 		{"GET /compat/partner/v1/partner-portals/{portalId}/users", at("/compat/partner/v1/partner-portals/acme/users"), nil, false,

@@ -170,13 +170,16 @@ func TestEllaCoreUsers(t *testing.T) {
 
 func TestEllaCoreRoleRules(t *testing.T) {
 	e, admin, manager, reader := ellaWorld(t)
+	expectResult(t, e.ella(admin, req{method: "POST", path: "/users", body: map[string]any{"email": "target@example.com", "password": "plum-tree-41", "role_id": 3}}),
+		201, message("User created successfully"))
 	for _, c := range []struct {
 		name, token, email string
 		role               float64
 	}{{"network manager", manager, "manager@example.com", 2}, {"read only", reader, "reader@example.com", 3}, {"admin", admin, "admin@example.com", 1}} {
 		t.Run(c.name, func(t *testing.T) {
-			// Everyone: their own user, password and API tokens.
+			// Everyone: their own user (also by email, as natively), password and API tokens.
 			expectResult(t, e.ella(c.token, req{method: "GET", path: "/users/me"}), 200, result(map[string]any{"email": c.email, "role_id": c.role}))
+			expectResult(t, e.ella(c.token, req{method: "GET", path: "/users/" + c.email}), 200, result(map[string]any{"email": c.email, "role_id": c.role}))
 			expectResult(t, e.ella(c.token, req{method: "PUT", path: "/users/me/password", body: map[string]any{"password": "changed password"}}),
 				200, message("User password updated successfully"))
 			if res := e.ella(c.token, req{method: "POST", path: "/users/me/api-tokens", body: map[string]any{"name": "mine"}}); res.status != 201 {
@@ -192,11 +195,11 @@ func TestEllaCoreRoleRules(t *testing.T) {
 			}
 			for _, r := range []req{
 				{method: "GET", path: "/users"},
-				{method: "GET", path: "/users/manager@example.com"},
+				{method: "GET", path: "/users/target@example.com"},
 				{method: "POST", path: "/users", body: map[string]any{"email": "x" + c.email, "password": "plum-tree-41", "role_id": 3}},
-				{method: "PUT", path: "/users/manager@example.com", body: map[string]any{"role_id": 2}},
-				{method: "PUT", path: "/users/manager@example.com/password", body: map[string]any{"password": "plum-tree-42"}},
-				{method: "DELETE", path: "/users/manager@example.com"},
+				{method: "PUT", path: "/users/target@example.com", body: map[string]any{"role_id": 2}},
+				{method: "PUT", path: "/users/target@example.com/password", body: map[string]any{"password": "plum-tree-42"}},
+				{method: "DELETE", path: "/users/target@example.com"},
 			} {
 				res := e.ella(c.token, r)
 				if want == 403 {

@@ -129,7 +129,7 @@ func newServeCommand() *cobra.Command {
 	fs.StringVar(&cfg.DB, "db", cfg.DB, "database: a SQLite file path, sqlite:PATH, or a postgres:// URL")
 	registerDBOptions(fs, &cfg.DBOptions)
 	fs.DurationVar(&cfg.SessionTTL, "session-ttl", cfg.SessionTTL, "lifetime of a login session")
-	fs.StringVar(&cfg.EllaCoreTenant, "ellacore-tenant", cfg.EllaCoreTenant, "slug of the tenant the Ella Core surface serves (created on first use)")
+	fs.StringVar(&cfg.EllaCoreTenant, "ellacore-tenant", cfg.EllaCoreTenant, "slug of the tenant the Ella Core surface serves (created at start-up)")
 	fs.Int64Var(&cfg.PartnerRateLimit, "partner-rate-limit", cfg.PartnerRateLimit, "requests a minute one partner-portal key may make")
 	fs.DurationVar(&cfg.LoginLock, "login-lock", cfg.LoginLock, "first lock after 5 failed logins of one name from one address (doubles with each further failure, up to 1h)")
 	fs.Var(&prefixes{&cfg.TrustedProxies}, "trusted-proxies", "comma-separated addresses or CIDR ranges of proxies whose X-Forwarded-For names the client")

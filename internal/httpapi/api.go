@@ -67,6 +67,7 @@ func (a *API) routes() {
 	a.public("POST /v1/auth/login", a.login)
 	a.authed("POST /v1/auth/logout", a.logout)
 	a.authed("GET /v1/me", a.me)
+	a.authed("POST /v1/me/memberships/{tenant}/accept", a.acceptMembership)
 
 	a.authed("GET /v1/tenants", a.listTenants)
 	a.authed("POST /v1/tenants", a.createTenant)

@@ -72,6 +72,7 @@ type tenantRefJSON struct {
 
 type meMembershipJSON struct {
 	Tenant      tenantRefJSON `json:"tenant"`
+	Status      string        `json:"status"`
 	Roles       []string      `json:"roles"`
 	Permissions []string      `json:"permissions"`
 }
@@ -88,7 +89,7 @@ func (a *API) me(w http.ResponseWriter, r *http.Request) error {
 	for _, v := range views {
 		out.Memberships = append(out.Memberships, meMembershipJSON{
 			Tenant: tenantRefJSON{ID: v.Tenant.ID, Slug: v.Tenant.Slug, Name: v.Tenant.Name},
-			Roles:  roleNames(v.Membership.Roles), Permissions: nonNil(v.Permissions),
+			Status: v.Membership.Status, Roles: roleNames(v.Membership.Roles), Permissions: nonNil(v.Permissions),
 		})
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)

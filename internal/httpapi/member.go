@@ -21,6 +21,7 @@ type memberUserJSON struct {
 type memberJSON struct {
 	TenantID  string         `json:"tenant_id"`
 	UserID    string         `json:"user_id"`
+	Status    string         `json:"status"`
 	Roles     []string       `json:"roles"`
 	User      memberUserJSON `json:"user"`
 	CreatedAt time.Time      `json:"created_at"`
@@ -30,7 +31,7 @@ type memberJSON struct {
 func memberView(m *roster.Membership) memberJSON {
 	u := m.User
 	return memberJSON{
-		TenantID: m.TenantID, UserID: m.UserID, Roles: roleNames(m.Roles),
+		TenantID: m.TenantID, UserID: m.UserID, Status: m.Status, Roles: roleNames(m.Roles),
 		User:      memberUserJSON{ID: u.ID, Username: u.Username, Email: u.Email, GivenName: u.GivenName, FamilyName: u.FamilyName, Active: u.Active},
 		CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt,
 	}
@@ -72,6 +73,15 @@ func (a *API) addMember(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeMember(w, http.StatusCreated, m)
+	return nil
+}
+
+func (a *API) acceptMembership(w http.ResponseWriter, r *http.Request) error {
+	m, err := a.svc.AcceptMembership(r.Context(), r.PathValue("tenant"))
+	if err != nil {
+		return err
+	}
+	writeMember(w, http.StatusOK, m)
 	return nil
 }
 

@@ -22,13 +22,14 @@ type userJSON struct {
 	CreatedAt     time.Time  `json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
 	LastLoginAt   *time.Time `json:"last_login_at"`
+	ManagedBy     *string    `json:"managed_by"`
 }
 
 func userView(u *roster.User) userJSON {
 	return userJSON{
 		ID: u.ID, Username: u.Username, Email: u.Email, GivenName: u.GivenName, FamilyName: u.FamilyName,
 		Locale: u.Locale, Active: u.Active, EmailVerified: u.EmailVerified, InstanceAdmin: u.InstanceAdmin,
-		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, LastLoginAt: u.LastLoginAt,
+		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, LastLoginAt: u.LastLoginAt, ManagedBy: nullable(u.ManagedBy),
 	}
 }
 
@@ -66,6 +67,7 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
 		Active        *bool   `json:"active"`
 		EmailVerified bool    `json:"email_verified"`
 		InstanceAdmin bool    `json:"instance_admin"`
+		ManagedBy     string  `json:"managed_by"`
 	}
 	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
@@ -73,6 +75,7 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
 	u, err := a.svc.CreateUser(r.Context(), service.CreateUserInput{
 		Username: in.Username, Email: in.Email, GivenName: in.GivenName, FamilyName: in.FamilyName, Locale: in.Locale,
 		Password: in.Password, Active: in.Active, EmailVerified: in.EmailVerified, InstanceAdmin: in.InstanceAdmin,
+		ManagedBy: in.ManagedBy,
 	})
 	if err != nil {
 		return err
@@ -100,13 +103,15 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
 		Active        *bool   `json:"active"`
 		EmailVerified *bool   `json:"email_verified"`
 		InstanceAdmin *bool   `json:"instance_admin"`
+		ManagedBy     *string `json:"managed_by"` // "" hands the account back to the instance
 	}
 	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	u, err := a.svc.UpdateUser(r.Context(), r.PathValue("user"), service.UpdateUserInput{
 		Username: in.Username, Email: in.Email, GivenName: in.GivenName, FamilyName: in.FamilyName, Locale: in.Locale,
-		Active: in.Active, EmailVerified: in.EmailVerified, InstanceAdmin: in.InstanceAdmin, IfMatch: ifMatch(r),
+		Active: in.Active, EmailVerified: in.EmailVerified, InstanceAdmin: in.InstanceAdmin, ManagedBy: in.ManagedBy,
+		IfMatch: ifMatch(r),
 	})
 	if err != nil {
 		return err
@@ -116,7 +121,7 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) error {
-	if err := a.svc.DeleteUser(r.Context(), r.PathValue("user"), ifMatch(r)); err != nil {
+	if _, err := a.svc.DeleteUser(r.Context(), r.PathValue("user"), ifMatch(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -139,11 +139,17 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	svc := service.New(db, hasher, service.Config{SessionTTL: cfg.SessionTTL, TokenMaxTTL: cfg.TokenMaxTTL, ObserveLogin: m.ObserveLogin,
 		PasswordPolicy: password.Policy{MinLength: cfg.PasswordMinLength}, LoginLock: cfg.LoginLock, Sealer: sealer}, log)
 	s := &Server{cfg: cfg, log: log, db: db, svc: svc, metrics: m}
+	// The Ella Core surface serves one tenant: bound here, once, before any request.
+	ella, err := svc.EnsureTenantAsSystem(ctx, cfg.EllaCoreTenant, "Ella Core")
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("ellacore tenant %q: %w", cfg.EllaCoreTenant, err)
+	}
 
 	api := httpapi.New(svc, log, m, cfg.TrustedProxies)
 	api.Mount("/compat/exolink", exolink.New(svc, log))
 	api.Mount("/compat/links", links.New(svc, log))
-	api.Mount("/compat/ellacore", ellacore.New(svc, log, ellacore.Config{Tenant: cfg.EllaCoreTenant, Version: cfg.Version}))
+	api.Mount("/compat/ellacore", ellacore.New(svc, log, ellacore.Config{Tenant: ella.ID, Version: cfg.Version}))
 	api.Mount("/compat/partner", partner.New(svc, log, partner.Config{RateLimit: cfg.PartnerRateLimit}))
 	api.Handle("GET /readyz", http.HandlerFunc(s.readyz))
 	if cfg.MetricsAddr == "" {

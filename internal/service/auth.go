@@ -352,7 +352,7 @@ type MembershipView struct {
 	Permissions []string
 }
 
-// Me returns the calling user and each of its memberships.
+// Me returns the calling user and each of its memberships, invitations included.
 func (s *Service) Me(ctx context.Context) (*roster.User, []MembershipView, error) {
 	p, err := userCaller(ctx)
 	if err != nil {
@@ -364,14 +364,15 @@ func (s *Service) Me(ctx context.Context) (*roster.User, []MembershipView, error
 		if u, err = tx.FindUserByID(ctx, p.User.ID); err != nil {
 			return err
 		}
-		views, err = membershipViews(ctx, tx, u.ID)
+		views, err = membershipViews(ctx, tx, u.ID, true)
 		return err
 	})
 	return u, views, err
 }
 
-// membershipViews returns every membership of a user with its tenant and permissions.
-func membershipViews(ctx context.Context, tx roster.Tx, userID string) ([]MembershipView, error) {
+// membershipViews returns the active memberships of a user, and with invited its invitations
+// too (which grant no permission), each with its tenant.
+func membershipViews(ctx context.Context, tx roster.Tx, userID string, invited bool) ([]MembershipView, error) {
 	ms, err := tx.ListUserMemberships(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -386,8 +387,15 @@ func membershipViews(ctx context.Context, tx roster.Tx, userID string) ([]Member
 	}
 	var views []MembershipView
 	for _, m := range ms {
-		if t := byID[m.TenantID]; t != nil {
-			views = append(views, MembershipView{Tenant: t, Membership: m, Permissions: permissionsOf(m.Roles)})
+		switch {
+		case m.Active() && byID[m.TenantID] != nil:
+			views = append(views, MembershipView{Tenant: byID[m.TenantID], Membership: m, Permissions: permissionsOf(m.Roles)})
+		case !m.Active() && invited: // invitations are few: one lookup each
+			t, err := tx.FindTenant(ctx, m.TenantID)
+			if err != nil {
+				return nil, err
+			}
+			views = append(views, MembershipView{Tenant: t, Membership: m})
 		}
 	}
 	return views, nil

@@ -22,6 +22,10 @@ var eventTypes = map[string]string{
 	"user.deleted":                "user.deleted",
 	"user.password_set":           "user.password_changed",
 	"member.added":                "member.added",
+	"member.invited":              "member.invited",
+	"member.accepted":             "member.added", // the person is a member from now on
+	"member.declined":             "member.invitation_declined",
+	"member.invitation_withdrawn": "member.invitation_withdrawn",
 	"member.roles_set":            "member.roles_changed",
 	"member.removed":              "member.removed",
 	"tenant.created":              "tenant.created",

@@ -78,7 +78,7 @@ func (s *Service) Introspect(ctx context.Context, secret string) (*Introspection
 				sess := subject.Session
 				out.Kind, out.CredentialID, out.IssuedAt, out.ExpiresAt = CredentialSession, sess.ID, sess.CreatedAt, &sess.ExpiresAt
 			}
-			views, err := membershipViews(ctx, tx, u.ID)
+			views, err := membershipViews(ctx, tx, u.ID, false)
 			if err != nil {
 				return err
 			}

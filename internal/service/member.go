@@ -159,21 +159,28 @@ func ensureAdminLeft(ctx context.Context, tx roster.Tx, tenantID string) error {
 	return nil
 }
 
-// AddMember adds an existing user to the tenant with roles; it needs members:write and every
-// permission of those roles.
+// AddMember adds an existing user, by id, to the tenant with roles; it needs members:write and
+// every permission of those roles. An account the caller does not manage (see ownership.go)
+// is invited, not added: the membership grants nothing until the person accepts it.
 func (s *Service) AddMember(ctx context.Context, tenantRef, userID string, roleRefs []string) (*roster.Membership, error) {
-	var v roster.Validator
-	v.Check(userID != "", "/user_id", "is required")
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
 	var m *roster.Membership
 	err := s.store.Write(ctx, func(tx roster.Tx) error {
+		var v roster.Validator // inside: the store may run this function again
+		switch {
+		case userID == "":
+			v.Field("/user_id", "is required")
+		case !roster.IsID(roster.PrefixUser, userID):
+			v.Field("/user_id", "must be a user id (usr_…)")
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
 		g, err := grantFor(ctx, tx, tenantRef, PermMembersWrite)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.FindUserByID(ctx, userID); roster.ErrorCodeOf(err) == roster.ENotFound {
+		u, err := tx.FindUserByID(ctx, userID)
+		if roster.ErrorCodeOf(err) == roster.ENotFound {
 			v.Field("/user_id", "no user has this id")
 		} else if err != nil {
 			return err
@@ -182,40 +189,115 @@ func (s *Service) AddMember(ctx context.Context, tenantRef, userID string, roleR
 		if err != nil {
 			return err
 		}
-		t := now()
-		m = &roster.Membership{TenantID: g.tenant.ID, UserID: userID, Roles: roles, CreatedAt: t, UpdatedAt: t, Version: 1}
+		m = g.newMembership(u, roles, roster.Invitee{})
 		if err := tx.CreateMembership(ctx, m); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, memberEvent("member.added", m)); err != nil {
+		if err := audit(ctx, tx, addedEvent(m)); err != nil {
 			return err
 		}
 		m, err = tx.FindMembership(ctx, g.tenant.ID, userID)
+		m = g.shown(m)
 		return err
 	})
 	return m, err
 }
 
-// GetMember returns one membership; members may read their own, others need members:read.
-func (s *Service) GetMember(ctx context.Context, tenantRef, userID string) (*roster.Membership, error) {
+// AcceptMembership makes the caller's invitation to the tenant an active membership, with the
+// roles it was offered. A membership that is active already is returned as it is.
+func (s *Service) AcceptMembership(ctx context.Context, tenantRef string) (*roster.Membership, error) {
+	p, err := userCaller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	noInvitation := roster.Errorf(roster.ENotFound, "You have no invitation to this tenant.")
 	var m *roster.Membership
-	err := s.store.Read(ctx, func(tx roster.Tx) error {
-		g, err := tenantGrant(ctx, tx, tenantRef)
+	err = s.store.Write(ctx, func(tx roster.Tx) error {
+		t, err := tx.FindTenant(ctx, tenantRef)
+		if roster.ErrorCodeOf(err) == roster.ENotFound {
+			return noInvitation
+		}
 		if err != nil {
 			return err
 		}
-		if !g.isSelf(userID) {
-			if err := g.require(PermMembersRead); err != nil {
-				return err
-			}
+		if m, err = tx.FindMembership(ctx, t.ID, p.User.ID); roster.ErrorCodeOf(err) == roster.ENotFound {
+			return noInvitation
+		} else if err != nil || m.Active() {
+			return err
 		}
-		m, err = tx.FindMembership(ctx, g.tenant.ID, userID)
+		roster.NoteTenant(ctx, t.ID)
+		m.UpdatedAt = now()
+		if err := tx.ActivateMembership(ctx, m); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, memberEvent("member.accepted", m)); err != nil {
+			return err
+		}
+		m, err = tx.FindMembership(ctx, t.ID, p.User.ID)
 		return err
 	})
 	return m, err
 }
 
-// ListMembers lists the tenant's members ordered by user id; it needs members:read.
+// GetMember returns one membership, by user id, email or username; members may read their
+// own, others need members:read.
+func (s *Service) GetMember(ctx context.Context, tenantRef, userRef string) (*roster.Membership, error) {
+	var m *roster.Membership
+	err := s.store.Read(ctx, func(tx roster.Tx) error {
+		g, mine, err := s.selfOrGrant(ctx, tx, tenantRef, userRef)
+		if err != nil || mine != nil {
+			m = mine
+			return err
+		}
+		if err := g.require(PermMembersRead); err != nil {
+			return err
+		}
+		m, err = g.findMember(ctx, tx, userRef)
+		m = g.shown(m)
+		return err
+	})
+	return m, err
+}
+
+// selfOrGrant returns the caller's own membership when userRef names the caller (whatever its
+// status: the person may read and leave an invitation), and otherwise the caller's grant.
+func (s *Service) selfOrGrant(ctx context.Context, tx roster.Tx, tenantRef, userRef string) (*grant, *roster.Membership, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.User != nil && !p.User.InstanceAdmin && refersTo(p.User, userRef) {
+		t, err := tx.FindTenant(ctx, tenantRef)
+		if roster.ErrorCodeOf(err) == roster.ENotFound {
+			return nil, nil, ErrTenantNotFound
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		m, err := tx.FindMembership(ctx, t.ID, p.User.ID)
+		if roster.ErrorCodeOf(err) == roster.ENotFound {
+			return nil, nil, ErrTenantNotFound
+		}
+		roster.NoteTenant(ctx, t.ID)
+		return nil, m, err
+	}
+	g, err := tenantGrant(ctx, tx, tenantRef)
+	return g, nil, err
+}
+
+// refersTo reports whether ref names u: its id, email or username.
+func refersTo(u *roster.User, ref string) bool {
+	switch {
+	case roster.IsID(roster.PrefixUser, ref):
+		return ref == u.ID
+	case strings.Contains(ref, "@"):
+		return strings.EqualFold(ref, u.Email)
+	}
+	return usernameKey(ref) != "" && usernameKey(ref) == usernameKey(u.Username)
+}
+
+// ListMembers lists the tenant's members ordered by user id; it needs members:read. q's email
+// prefix and search match active members only.
 func (s *Service) ListMembers(ctx context.Context, tenantRef string, q MemberQuery, o ListOptions) ([]*roster.Membership, string, error) {
 	var v roster.Validator
 	f := roster.MemberFilter{Page: o.page(&v), EmailPrefix: q.EmailPrefix, Query: q.Query}
@@ -224,23 +306,12 @@ func (s *Service) ListMembers(ctx context.Context, tenantRef string, q MemberQue
 	}
 	var ms []*roster.Membership
 	err := s.store.Read(ctx, func(tx roster.Tx) error {
-		g, err := grantFor(ctx, tx, tenantRef, PermMembersRead)
+		g, err := s.memberReader(ctx, tx, tenantRef, q, &f, false)
 		if err != nil {
 			return err
 		}
-		f.TenantID = g.tenant.ID
-		if q.Role != "" {
-			r, err := tx.FindRole(ctx, g.tenant.ID, q.Role)
-			if roster.ErrorCodeOf(err) == roster.ENotFound {
-				return roster.Invalid(fmt.Sprintf("No role %q in this tenant.", q.Role),
-					roster.FieldError{Parameter: "role", Detail: "names no role of this tenant"})
-			}
-			if err != nil {
-				return err
-			}
-			f.RoleID = r.ID
-		}
 		ms, err = tx.ListMemberships(ctx, f)
+		ms = g.shownAll(ms)
 		return err
 	})
 	if err != nil {
@@ -250,56 +321,92 @@ func (s *Service) ListMembers(ctx context.Context, tenantRef string, q MemberQue
 	return ms, next, nil
 }
 
-// TenantDirectory lists a tenant's members, like ListMembers, to anyone who belongs to the
-// tenant, whatever its roles: the rule of surfaces whose reads need only membership.
-func (s *Service) TenantDirectory(ctx context.Context, tenantRef string, o ListOptions) ([]*roster.Membership, string, error) {
-	var v roster.Validator
-	f := roster.MemberFilter{Page: o.page(&v)}
-	if err := v.Err(); err != nil {
-		return nil, "", err
+// memberReader loads the caller's grant for reading the tenant's members and completes f: it
+// needs members:read, or with directory only active membership.
+func (s *Service) memberReader(ctx context.Context, tx roster.Tx, tenantRef string, q MemberQuery, f *roster.MemberFilter, directory bool) (*grant, error) {
+	g, err := tenantGrant(ctx, tx, tenantRef)
+	if err != nil {
+		return nil, err
 	}
-	var ms []*roster.Membership
-	err := s.store.Read(ctx, func(tx roster.Tx) error {
-		g, err := tenantGrant(ctx, tx, tenantRef)
+	if !directory || g.membership == nil {
+		if err := g.require(PermMembersRead); err != nil {
+			return nil, err
+		}
+	}
+	f.TenantID = g.tenant.ID
+	if q.Role != "" {
+		r, err := tx.FindRole(ctx, g.tenant.ID, q.Role)
+		if roster.ErrorCodeOf(err) == roster.ENotFound {
+			return nil, roster.Invalid(fmt.Sprintf("No role %q in this tenant.", q.Role),
+				roster.FieldError{Parameter: "role", Detail: "names no role of this tenant"})
+		}
+		if err != nil {
+			return nil, err
+		}
+		f.RoleID = r.ID
+	}
+	return g, nil
+}
+
+// EachMember calls fn with every member of the tenant matching q, in user order, as
+// ListMembers shows them and under its rule (members:read), reading them as one stream.
+func (s *Service) EachMember(ctx context.Context, tenantRef string, q MemberQuery, fn func(*roster.Membership) error) error {
+	return s.eachMember(ctx, tenantRef, q, false, fn)
+}
+
+// TenantDirectory calls fn with every member of the tenant, like EachMember, for anyone who
+// belongs to the tenant whatever its roles: the rule of surfaces whose reads need only
+// membership.
+func (s *Service) TenantDirectory(ctx context.Context, tenantRef string, fn func(*roster.Membership) error) error {
+	return s.eachMember(ctx, tenantRef, MemberQuery{}, true, fn)
+}
+
+func (s *Service) eachMember(ctx context.Context, tenantRef string, q MemberQuery, directory bool, fn func(*roster.Membership) error) error {
+	f := roster.MemberFilter{EmailPrefix: q.EmailPrefix, Query: q.Query}
+	return s.stream(ctx, func(tx roster.Tx) error {
+		g, err := s.memberReader(ctx, tx, tenantRef, q, &f, directory)
 		if err != nil {
 			return err
 		}
-		if g.membership == nil {
-			if err := g.require(PermMembersRead); err != nil {
-				return err
-			}
-		}
-		f.TenantID = g.tenant.ID
-		ms, err = tx.ListMemberships(ctx, f)
-		return err
+		return tx.EachMembership(ctx, f, func(m *roster.Membership) error { return fn(g.shown(m)) })
 	})
-	if err != nil {
-		return nil, "", err
-	}
-	ms, next := paginate(ms, f.Page, func(m *roster.Membership) string { return m.UserID })
-	return ms, next, nil
 }
 
-// SetMemberRoles replaces a member's roles. The caller needs members:write and every
-// permission of each role added or taken away; the tenant keeps at least one admin.
-func (s *Service) SetMemberRoles(ctx context.Context, tenantRef, userID string, roleRefs []string, ifMatch *int64) (*roster.Membership, error) {
-	return s.setMemberRoles(ctx, tenantRef, userID, func([]*roster.Role) []string { return roleRefs }, ifMatch)
+// stream runs a read that hands rows to a caller's function as they come. Should the store
+// run it a second time (a retried transaction), it fails instead, so that the caller never
+// sees a row twice.
+func (s *Service) stream(ctx context.Context, read func(roster.Tx) error) error {
+	ran := false
+	return s.store.Read(ctx, func(tx roster.Tx) error {
+		if ran {
+			return roster.Errorf(roster.EUnavailable, "The read was interrupted; retry.")
+		}
+		ran = true
+		return read(tx)
+	})
+}
+
+// SetMemberRoles replaces the roles of a member (by user id, email or username). The caller
+// needs members:write and every permission of each role added or taken away; the tenant
+// keeps at least one active admin.
+func (s *Service) SetMemberRoles(ctx context.Context, tenantRef, userRef string, roleRefs []string, ifMatch *int64) (*roster.Membership, error) {
+	return s.setMemberRoles(ctx, tenantRef, userRef, func([]*roster.Role) []string { return roleRefs }, ifMatch)
 }
 
 // SetMemberBuiltinRole gives a member one built-in role (admin, user or viewer) in place of
 // the built-in roles it holds, keeping its custom roles, under SetMemberRoles' rules.
-func (s *Service) SetMemberBuiltinRole(ctx context.Context, tenantRef, userID, role string) (*roster.Membership, error) {
+func (s *Service) SetMemberBuiltinRole(ctx context.Context, tenantRef, userRef, role string) (*roster.Membership, error) {
 	var v roster.Validator
 	if !checkBuiltin(&v, "/role", []string{role}) {
 		return nil, v.Err()
 	}
-	return s.setMemberRoles(ctx, tenantRef, userID, func(current []*roster.Role) []string {
+	return s.setMemberRoles(ctx, tenantRef, userRef, func(current []*roster.Role) []string {
 		return withCustomRoles([]string{role}, current)
 	}, nil)
 }
 
 // setMemberRoles replaces a member's roles with those refs returns for its current ones.
-func (s *Service) setMemberRoles(ctx context.Context, tenantRef, userID string, refs func([]*roster.Role) []string, ifMatch *int64) (*roster.Membership, error) {
+func (s *Service) setMemberRoles(ctx context.Context, tenantRef, userRef string, refs func([]*roster.Role) []string, ifMatch *int64) (*roster.Membership, error) {
 	var m *roster.Membership
 	err := s.store.Write(ctx, func(tx roster.Tx) error {
 		g, err := grantFor(ctx, tx, tenantRef, PermMembersWrite)
@@ -309,7 +416,7 @@ func (s *Service) setMemberRoles(ctx context.Context, tenantRef, userID string, 
 		if err := tx.LockTenant(ctx, g.tenant.ID); err != nil {
 			return err
 		}
-		if m, err = tx.FindMembership(ctx, g.tenant.ID, userID); err != nil {
+		if m, err = g.findMember(ctx, tx, userRef); err != nil {
 			return err
 		}
 		if err := checkVersion(ifMatch, m.Version); err != nil {
@@ -328,7 +435,8 @@ func (s *Service) setMemberRoles(ctx context.Context, tenantRef, userID string, 
 				return err
 			}
 		}
-		m, err = tx.FindMembership(ctx, g.tenant.ID, userID)
+		m, err = tx.FindMembership(ctx, g.tenant.ID, m.UserID)
+		m = g.shown(m)
 		return err
 	})
 	return m, err
@@ -348,49 +456,72 @@ func memberEvent(action string, m *roster.Membership) event {
 	return event{action: action, tenantID: m.TenantID, targetKind: targetMember, targetID: m.UserID}
 }
 
-// RemoveMember takes a user out of the tenant. Members may leave by themselves; others need
-// members:write and every permission the member's roles hold. The last admin stays.
-func (s *Service) RemoveMember(ctx context.Context, tenantRef, userID string, ifMatch *int64) error {
-	return s.store.Write(ctx, func(tx roster.Tx) error { return s.removeMember(ctx, tx, tenantRef, userID, ifMatch) })
+// RemoveMember takes a user (by id, email or username) out of the tenant. Members may leave by
+// themselves (and decline an invitation so); others need members:write and every permission
+// the member's roles hold. The last active admin stays.
+func (s *Service) RemoveMember(ctx context.Context, tenantRef, userRef string, ifMatch *int64) error {
+	return s.store.Write(ctx, func(tx roster.Tx) error {
+		_, _, err := s.removeMember(ctx, tx, tenantRef, userRef, ifMatch)
+		return err
+	})
 }
 
-func (s *Service) removeMember(ctx context.Context, tx roster.Tx, tenantRef, userID string, ifMatch *int64) error {
-	g, err := tenantGrant(ctx, tx, tenantRef)
+// removeMember removes the membership and returns it, with the caller's grant (nil when the
+// caller left a tenant by itself).
+func (s *Service) removeMember(ctx context.Context, tx roster.Tx, tenantRef, userRef string, ifMatch *int64) (*grant, *roster.Membership, error) {
+	g, m, err := s.selfOrGrant(ctx, tx, tenantRef, userRef)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	if !g.isSelf(userID) {
+	var tenantID string
+	if g != nil { // not the caller's own membership (or the caller administers the instance)
+		tenantID = g.tenant.ID
 		if err := g.require(PermMembersWrite); err != nil {
-			return err
+			return nil, nil, err
 		}
+	} else {
+		tenantID = m.TenantID
 	}
-	if err := tx.LockTenant(ctx, g.tenant.ID); err != nil {
-		return err
+	if err := tx.LockTenant(ctx, tenantID); err != nil {
+		return nil, nil, err
 	}
-	m, err := tx.FindMembership(ctx, g.tenant.ID, userID)
-	if err != nil {
-		return err
+	if g != nil {
+		if m, err = g.findMember(ctx, tx, userRef); err != nil {
+			return nil, nil, err
+		}
+	} else if m, err = tx.FindMembership(ctx, tenantID, m.UserID); err != nil { // again, under the lock
+		return nil, nil, err
 	}
 	if err := checkVersion(ifMatch, m.Version); err != nil {
-		return err
+		return nil, nil, err
 	}
-	if !g.isSelf(userID) {
+	if g != nil {
 		for _, r := range m.Roles {
 			if err := g.mayGrant(r); err != nil {
-				return err
+				return nil, nil, err
 			}
 		}
 	}
-	if err := tx.DeleteMembership(ctx, g.tenant.ID, userID); err != nil {
-		return err
+	if err := tx.DeleteMembership(ctx, tenantID, m.UserID); err != nil {
+		return nil, nil, err
 	}
-	if err := audit(ctx, tx, memberEvent("member.removed", m)); err != nil {
-		return err
+	ev := memberEvent("member.removed", m)
+	switch {
+	case m.Active():
+	case g == nil || g.isSelf(m.UserID):
+		ev = memberEvent("member.declined", m)
+	default:
+		ev = memberEvent("member.invitation_withdrawn", m)
 	}
-	if holdsAdmin(m.Roles) {
-		return ensureAdminLeft(ctx, tx, g.tenant.ID)
+	if err := audit(ctx, tx, ev); err != nil {
+		return nil, nil, err
 	}
-	return nil
+	if m.Active() && holdsAdmin(m.Roles) {
+		if err := ensureAdminLeft(ctx, tx, tenantID); err != nil {
+			return nil, nil, err
+		}
+	}
+	return g, m, nil
 }
 
 // BulkSetMemberRoles replaces the roles of up to MaxBulkItems members at once: either every
@@ -425,6 +556,7 @@ func (s *Service) BulkSetMemberRoles(ctx context.Context, tenantRef string, item
 	var out []*roster.Membership
 	err := s.store.Write(ctx, func(tx roster.Tx) error {
 		out = nil // the store may run this function again after a deadlock
+		var v roster.Validator
 		g, err := grantFor(ctx, tx, tenantRef, PermMembersWrite)
 		if err != nil {
 			return err
@@ -439,14 +571,20 @@ func (s *Service) BulkSetMemberRoles(ctx context.Context, tenantRef string, item
 		}
 		changes := make([]change, len(items))
 		var denied roster.Validator
+		byUser := map[string]int{} // an id and an email may name one member
 		for i, it := range items {
-			m, err := tx.FindMembership(ctx, g.tenant.ID, it.UserID)
+			m, err := g.findMember(ctx, tx, it.UserID)
 			if roster.ErrorCodeOf(err) == roster.ENotFound {
 				v.Field(fmt.Sprintf("/%d/user_id", i), "is not a member of this tenant")
 				continue
 			} else if err != nil {
 				return err
 			}
+			if j, dup := byUser[m.UserID]; dup {
+				v.Field(fmt.Sprintf("/%d/user_id", i), "names the same member as item %d", j)
+				continue
+			}
+			byUser[m.UserID] = i
 			refs := it.Roles
 			if it.Builtin {
 				if !checkBuiltin(&v, fmt.Sprintf("/%d/roles", i), refs) {
@@ -489,12 +627,12 @@ func (s *Service) BulkSetMemberRoles(ctx context.Context, tenantRef string, item
 				return err
 			}
 		}
-		for _, it := range items {
-			m, err := tx.FindMembership(ctx, g.tenant.ID, it.UserID)
+		for _, c := range changes {
+			m, err := tx.FindMembership(ctx, g.tenant.ID, c.m.UserID)
 			if err != nil {
 				return err
 			}
-			out = append(out, m)
+			out = append(out, g.shown(m))
 		}
 		return nil
 	})

@@ -85,15 +85,22 @@ func (g *grant) mayGrant(r *roster.Role) error {
 
 func (g *grant) isSelf(userID string) bool { return g.principal.IsUser(userID) }
 
+// ErrTenantNotFound is the answer for a tenant that does not exist and for one the caller
+// does not belong to, alike, so that no one learns which tenants exist.
+var ErrTenantNotFound = roster.Errorf(roster.ENotFound, "Tenant not found.")
+
 // tenantGrant loads the tenant named by ref and what the caller may do in it. A caller who is
-// neither an instance administrator nor a member gets ENotFound, exactly as for a tenant that
-// does not exist, so that no one learns which tenants exist.
+// neither an instance administrator nor an active member gets ErrTenantNotFound (an invitation
+// grants nothing until it is accepted).
 func tenantGrant(ctx context.Context, tx roster.Tx, ref string) (*grant, error) {
 	p, err := caller(ctx)
 	if err != nil {
 		return nil, err
 	}
 	t, err := tx.FindTenant(ctx, ref)
+	if roster.ErrorCodeOf(err) == roster.ENotFound {
+		return nil, ErrTenantNotFound
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +109,7 @@ func tenantGrant(ctx context.Context, tx roster.Tx, ref string) (*grant, error) 
 	if sa := p.ServiceAccount; sa != nil {
 		// A service account acts inside its own tenant only, with its own roles.
 		if sa.TenantID != t.ID {
-			return nil, roster.Errorf(roster.ENotFound, "Tenant not found.")
+			return nil, ErrTenantNotFound
 		}
 		g.permissions = permissionsOf(sa.Roles)
 		return g, nil
@@ -112,14 +119,14 @@ func tenantGrant(ctx context.Context, tx roster.Tx, ref string) (*grant, error) 
 	}
 	m, err := tx.FindMembership(ctx, t.ID, p.User.ID)
 	switch {
-	case err == nil:
+	case err == nil && m.Active():
 		g.membership = m
 		if !p.User.InstanceAdmin {
 			g.permissions = permissionsOf(m.Roles)
 		}
-	case roster.ErrorCodeOf(err) == roster.ENotFound:
+	case err == nil, roster.ErrorCodeOf(err) == roster.ENotFound:
 		if !p.User.InstanceAdmin {
-			return nil, roster.Errorf(roster.ENotFound, "Tenant not found.")
+			return nil, ErrTenantNotFound
 		}
 	default:
 		return nil, err
@@ -171,6 +178,47 @@ func userCaller(ctx context.Context) (*roster.Principal, error) {
 		return nil, roster.Errorf(roster.EForbidden, "Only users may do this; service-account keys may not.")
 	}
 	return p, nil
+}
+
+// StrongestBuiltinRole names the strongest built-in role among roles (admin, then user, then
+// viewer), and viewer for custom roles only: how surfaces that know only the built-in roles
+// (Exolink, Ella Core) show a member.
+func StrongestBuiltinRole(roles []*roster.Role) string {
+	for _, name := range builtinNames {
+		if slices.ContainsFunc(roles, func(r *roster.Role) bool { return r.Builtin && r.Name == name }) {
+			return name
+		}
+	}
+	return roster.RoleViewer
+}
+
+// Access is what the calling user may do in one tenant.
+type Access struct {
+	Tenant *roster.Tenant
+	// Membership is the caller's (active) membership; nil for an instance administrator who
+	// is not a member.
+	Membership  *roster.Membership
+	Permissions []string
+	// Role is the strongest built-in role the caller holds there (see StrongestBuiltinRole);
+	// admin for an instance administrator.
+	Role string
+}
+
+// MyAccess returns what the calling user may do in the tenant: ErrTenantNotFound when it is
+// neither an active member nor an instance administrator, EForbidden for service accounts.
+func (s *Service) MyAccess(ctx context.Context, tenantRef string) (*Access, error) {
+	if _, err := userCaller(ctx); err != nil {
+		return nil, err
+	}
+	var g *grant
+	if err := s.store.Read(ctx, func(tx roster.Tx) (err error) { g, err = tenantGrant(ctx, tx, tenantRef); return err }); err != nil {
+		return nil, err
+	}
+	a := &Access{Tenant: g.tenant, Membership: g.membership, Permissions: g.permissions, Role: roster.RoleAdmin}
+	if !g.principal.IsInstanceAdmin() {
+		a.Role = StrongestBuiltinRole(g.membership.Roles)
+	}
+	return a, nil
 }
 
 // RequireInstanceAdmin returns EUnauthenticated or EForbidden unless the caller administers the

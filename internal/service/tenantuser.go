@@ -6,31 +6,25 @@ import (
 	"github.com/rosterhq/roster"
 )
 
-// Existing says what CreateUserInTenant does when a user with the email already exists.
-type Existing int
-
-const (
-	// RefuseExisting answers EConflict, naming /email.
-	RefuseExisting Existing = iota
-	// JoinExisting adds the existing user to the tenant (its password is left alone); a user
-	// who is already a member is EConflict.
-	JoinExisting
-)
-
-// CreateUserInTenant creates a user who joins the tenant with roles, in one transaction. A
-// tenant's admin may do this (members:write and every permission of the roles); only an
-// instance administrator may make the user an instance administrator.
-func (s *Service) CreateUserInTenant(ctx context.Context, tenantRef string, in CreateUserInput, roles []string, existing Existing) (*roster.User, *roster.Membership, error) {
+// CreateUserInTenant creates a user who joins the tenant with roles, in one transaction, and
+// returns the membership as the caller may see it. The caller needs members:write and every
+// permission of the roles; only an instance administrator may make the user an instance
+// administrator. The new account is managed by the tenant.
+//
+// When Roster knows the email already, no user is created and the password is left alone: an
+// account the caller manages joins at once; any other is invited (see AddMember), and the
+// answer shows only the email and names the caller sent. A member already is EConflict.
+func (s *Service) CreateUserInTenant(ctx context.Context, tenantRef string, in CreateUserInput, roles []string) (*roster.Membership, error) {
 	p, err := caller(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if in.InstanceAdmin && !p.IsInstanceAdmin() {
-		return nil, nil, roster.Errorf(roster.EForbidden, "Only instance administrators may create instance administrators.")
+		return nil, roster.Errorf(roster.EForbidden, "Only instance administrators may create instance administrators.")
 	}
-	u, err := s.newUser(ctx, in, false)
+	u, err := s.newUser(ctx, in, false) // hashed whether or not the email is known: no timing tells
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var m *roster.Membership
 	err = s.store.Write(ctx, func(tx roster.Tx) error {
@@ -43,102 +37,97 @@ func (s *Service) CreateUserInTenant(ctx context.Context, tenantRef string, in C
 		if err != nil {
 			return err
 		}
-		found, err := tx.FindUserByEmail(ctx, u.Email)
+		account, err := tx.FindUserByEmail(ctx, u.Email)
 		switch {
-		case err == nil && existing == JoinExisting:
-			u = found
-		case err == nil:
-			return &roster.Error{Code: roster.EConflict, Message: "A user with this email already exists.",
-				Fields: []roster.FieldError{{Pointer: "/email", Detail: "is already used by another user"}}}
-		case roster.ErrorCodeOf(err) != roster.ENotFound:
+		case roster.ErrorCodeOf(err) == roster.ENotFound:
+			account = u
+			account.ManagedBy = g.tenant.ID
+			if err := insertUser(ctx, tx, account); err != nil {
+				return err
+			}
+			if err := audit(ctx, tx, event{action: "user.created", targetKind: targetUser, targetID: account.ID}); err != nil {
+				return err
+			}
+		case err != nil:
 			return err
-		default:
-			if err := insertUser(ctx, tx, u); err != nil {
-				return err
-			}
-			if err := audit(ctx, tx, event{action: "user.created", targetKind: targetUser, targetID: u.ID}); err != nil {
-				return err
-			}
 		}
-		t := now()
-		m = &roster.Membership{TenantID: g.tenant.ID, UserID: u.ID, Roles: resolved, CreatedAt: t, UpdatedAt: t, Version: 1}
+		m = g.newMembership(account, resolved, roster.Invitee{Email: in.Email, GivenName: in.GivenName, FamilyName: in.FamilyName})
 		if err := tx.CreateMembership(ctx, m); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, memberEvent("member.added", m)); err != nil {
+		if err := audit(ctx, tx, addedEvent(m)); err != nil {
 			return err
 		}
-		m, err = tx.FindMembership(ctx, g.tenant.ID, u.ID)
+		m, err = tx.FindMembership(ctx, g.tenant.ID, account.ID)
+		m = g.shown(m)
 		return err
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return u, m, nil
+	return m, nil
 }
 
-// RemoveFromTenant takes a user out of the tenant under RemoveMember's rules and then deletes
-// the user itself if it belongs to no other tenant and is not an instance administrator, in
-// one transaction. It reports whether the user was deleted.
-func (s *Service) RemoveFromTenant(ctx context.Context, tenantRef, userID string) (bool, error) {
+// RemoveFromTenant takes a user (by id, email or username) out of the tenant under
+// RemoveMember's rules, and then deletes the account itself when the caller manages it (see
+// ownership.go) and it belongs to no other tenant (invitations included), in one transaction.
+// An instance administrator's account is never deleted so. It reports whether the account
+// was deleted.
+func (s *Service) RemoveFromTenant(ctx context.Context, tenantRef, userRef string) (bool, error) {
 	deleted := false
 	err := s.store.Write(ctx, func(tx roster.Tx) error {
 		deleted = false
-		if err := s.removeMember(ctx, tx, tenantRef, userID, nil); err != nil {
-			return err
-		}
-		u, err := tx.FindUserByID(ctx, userID)
+		g, m, err := s.removeMember(ctx, tx, tenantRef, userRef, nil)
 		if err != nil {
 			return err
 		}
-		rest, err := tx.ListUserMemberships(ctx, userID)
-		if err != nil || len(rest) > 0 || u.InstanceAdmin {
+		u := m.User
+		if g == nil || u.InstanceAdmin || !g.manages(u, m) {
+			return nil
+		}
+		rest, err := tx.ListUserMemberships(ctx, u.ID)
+		if err != nil || len(rest) > 0 {
 			return err
 		}
-		if err := tx.DeleteUser(ctx, userID); err != nil {
+		if err := tx.DeleteUser(ctx, u.ID); err != nil {
 			return err
 		}
 		deleted = true
-		return audit(ctx, tx, event{action: "user.deleted", targetKind: targetUser, targetID: userID})
+		return audit(ctx, tx, event{action: "user.deleted", targetKind: targetUser, targetID: u.ID})
 	})
 	return deleted, err
 }
 
-// SetMemberPassword sets the password of a member of the tenant. A tenant's admin may do it
-// only for users who belong to no other tenant and are not instance administrators (a user
-// shared with other tenants is not this tenant's to take over); instance administrators may
-// do it for anyone. The user's sessions end.
-func (s *Service) SetMemberPassword(ctx context.Context, tenantRef, userID, password string) error {
+// SetMemberPassword sets the password of a member of the tenant (by id, email or username)
+// and ends its sessions. It needs members:write there and that the caller manages the
+// account (see ownership.go): a tenant never takes over an account it did not create,
+// whether or not that account belongs to other tenants. A caller naming itself changes its
+// own password under ChangeOwnPassword's rule.
+func (s *Service) SetMemberPassword(ctx context.Context, tenantRef, userRef, password string) error {
+	self := false
 	check := func(tx roster.Tx) (*roster.User, error) {
 		g, err := grantFor(ctx, tx, tenantRef, PermMembersWrite)
 		if err != nil {
 			return nil, err
 		}
-		m, err := tx.FindMembership(ctx, g.tenant.ID, userID)
+		m, err := g.findMember(ctx, tx, userRef)
 		if err != nil {
 			return nil, err
 		}
-		if g.principal.IsInstanceAdmin() {
+		if self = g.isSelf(m.UserID); self {
 			return m.User, nil
 		}
-		for _, r := range m.Roles {
-			if err := g.mayGrant(r); err != nil {
-				return nil, err
-			}
-		}
-		all, err := tx.ListUserMemberships(ctx, userID)
-		if err != nil {
-			return nil, err
-		}
-		if len(all) > 1 || m.User.InstanceAdmin {
-			return nil, roster.Errorf(roster.EForbidden,
-				"The user belongs to other tenants too; only an instance administrator may set its password.")
+		if !g.manages(m.User, m) {
+			return nil, ErrNotManager
 		}
 		return m.User, nil
 	}
 	var u *roster.User
 	if err := s.store.Read(ctx, func(tx roster.Tx) (err error) { u, err = check(tx); return err }); err != nil {
 		return err
+	}
+	if self {
+		return s.ChangeOwnPassword(ctx, password)
 	}
 	var v roster.Validator
 	s.checkNewPassword(&v, "/password", password, u.Username, u.Email)

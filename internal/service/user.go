@@ -21,6 +21,9 @@ type CreateUserInput struct {
 	Active        *bool
 	EmailVerified bool
 	InstanceAdmin bool
+	// ManagedBy, for instance administrators, names the tenant (id or slug) that manages the
+	// account; empty, the instance does.
+	ManagedBy string
 	// Join makes the new user a member of these tenants in the same transaction, under the
 	// rules of AddMember.
 	Join []TenantRoles
@@ -43,7 +46,11 @@ type UpdateUserInput struct {
 	Active        *bool
 	EmailVerified *bool
 	InstanceAdmin *bool
-	// Password, for instance administrators, sets a new password and ends the user's sessions.
+	// ManagedBy, for instance administrators, hands the account to the tenant (id or slug) that
+	// manages it; "" gives it back to the instance.
+	ManagedBy *string
+	// Password, for managers, sets a new password and ends the user's sessions; a user setting
+	// its own needs a password-authenticated session (see ChangeOwnPassword).
 	Password *string
 	// Join, for instance administrators, adds memberships the user lacks (under the rules of
 	// AddMember); memberships it has are left alone.
@@ -138,6 +145,9 @@ func (s *Service) createUser(ctx context.Context, in CreateUserInput) (*roster.U
 		return nil, err
 	}
 	err = s.store.Write(ctx, func(tx roster.Tx) error {
+		if u.ManagedBy, err = managingTenant(ctx, tx, in.ManagedBy); err != nil {
+			return err
+		}
 		if err := insertUser(ctx, tx, u); err != nil {
 			return err
 		}
@@ -152,54 +162,42 @@ func (s *Service) createUser(ctx context.Context, in CreateUserInput) (*roster.U
 	return u, nil
 }
 
+// managingTenant resolves the tenant reference an instance administrator gave as an account's
+// manager to its id ("" for the instance).
+func managingTenant(ctx context.Context, tx roster.Tx, ref string) (string, error) {
+	if ref == "" {
+		return "", nil
+	}
+	t, err := tx.FindTenant(ctx, ref)
+	if roster.ErrorCodeOf(err) == roster.ENotFound {
+		return "", roster.Invalid(fmt.Sprintf("No tenant %q.", ref), roster.FieldError{Pointer: "/managed_by", Detail: "names no tenant"})
+	}
+	if err != nil {
+		return "", err
+	}
+	return t.ID, nil
+}
+
 // errUserNotFound hides users the caller may not see.
 var errUserNotFound = roster.Errorf(roster.ENotFound, "User not found.")
 
-// GetUser returns a user the caller may see: itself, anyone for an instance administrator, and
-// the members of tenants in which the caller may read members.
-func (s *Service) GetUser(ctx context.Context, id string) (*roster.User, error) {
+// GetUser returns a user (by id, email or username) with its stored profile: to itself, to
+// instance administrators, and to holders of members:read in the tenant that manages it.
+// Members of the caller's tenants it does not manage are EForbidden (read them as members);
+// anyone else is not found.
+func (s *Service) GetUser(ctx context.Context, ref string) (*roster.User, error) {
 	p, err := caller(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var u *roster.User
 	err = s.store.Read(ctx, func(tx roster.Tx) error {
-		if u, err = tx.FindUserByID(ctx, id); err != nil {
+		if u, err = findUser(ctx, tx, ref); err != nil {
 			return err
 		}
-		return mayReadUser(ctx, tx, p, u.ID)
+		return mayReadProfile(ctx, tx, p, u)
 	})
 	return u, err
-}
-
-// mayReadUser returns errUserNotFound unless p may see the user: itself, anyone for an
-// instance administrator, and members of a tenant in which p holds members:read.
-func mayReadUser(ctx context.Context, tx roster.Tx, p *roster.Principal, userID string) error {
-	if p.IsInstanceAdmin() || p.IsUser(userID) {
-		return nil
-	}
-	theirs, err := tx.ListUserMemberships(ctx, userID)
-	if err != nil {
-		return err
-	}
-	readers := map[string]bool{} // tenants in which p may read members
-	if sa := p.ServiceAccount; sa != nil {
-		readers[sa.TenantID] = (&grant{permissions: permissionsOf(sa.Roles)}).has(PermMembersRead)
-	} else {
-		mine, err := tx.ListUserMemberships(ctx, p.User.ID)
-		if err != nil {
-			return err
-		}
-		for _, m := range mine {
-			readers[m.TenantID] = (&grant{permissions: permissionsOf(m.Roles)}).has(PermMembersRead)
-		}
-	}
-	for _, m := range theirs {
-		if readers[m.TenantID] {
-			return nil
-		}
-	}
-	return errUserNotFound
 }
 
 // ListUsers lists users matching f. Only instance administrators may list all users.
@@ -224,11 +222,13 @@ func (s *Service) ListUsers(ctx context.Context, f roster.UserFilter, o ListOpti
 	return users, next, nil
 }
 
-// UpdateUser changes a user. Users may change their own names and locale; username, email and
-// the status flags are for instance administrators, so that nobody can probe which addresses
-// exist by trying to take them. The last active instance administrator, and the only active
-// admin of a tenant, stay active. Deactivating a user ends its sessions and tokens.
-func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput) (*roster.User, error) {
+// UpdateUser changes a user (by id, email or username). Users may change their own names and
+// locale; a manager of the account (see ownership.go) its names, locale and status; username,
+// email, verification, managed_by and the instance-administrator flag are for instance
+// administrators, so that nobody can probe which addresses exist by trying to take them. The
+// last active instance administrator, and the only active admin of a tenant, stay active.
+// Deactivating a user ends its sessions and tokens.
+func (s *Service) UpdateUser(ctx context.Context, ref string, in UpdateUserInput) (*roster.User, error) {
 	p, err := caller(ctx)
 	if err != nil {
 		return nil, err
@@ -252,41 +252,64 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if (in.Password != nil || len(in.Join) > 0) && !p.IsInstanceAdmin() {
-		return nil, roster.Errorf(roster.EForbidden, "Only instance administrators may set passwords or memberships here.")
+	if (len(in.Join) > 0 || in.ManagedBy != nil) && !p.IsInstanceAdmin() {
+		return nil, roster.Errorf(roster.EForbidden, "Only instance administrators may set memberships or managed_by here.")
 	}
-	if in.Password != nil {
-		if err := s.checkNewPasswordOf(ctx, id, *in.Password); err != nil {
-			return nil, err
+	// The target, and what the caller may do to it, before any password is hashed.
+	var u *roster.User
+	authorize := func(tx roster.Tx) error {
+		if u, err = findUser(ctx, tx, ref); err != nil {
+			return err
 		}
+		switch {
+		case p.IsInstanceAdmin():
+			if in.Password != nil && p.IsUser(u.ID) {
+				return ownPasswordNeedsSession(p)
+			}
+			return nil
+		case p.IsUser(u.ID):
+			if in.Password != nil {
+				if err := ownPasswordNeedsSession(p); err != nil {
+					return err
+				}
+			}
+			return refuseFields(in, "You may change your own given_name, family_name and locale; an instance administrator changes the rest.",
+				"/active", "/email", "/email_verified", "/instance_admin", "/username")
+		}
+		if err := mayManage(ctx, tx, p, u); err != nil {
+			return err
+		}
+		return refuseFields(in, "As the account's manager you may change its given_name, family_name, locale, active and password; an instance administrator changes the rest.",
+			"/email", "/email_verified", "/instance_admin", "/username")
+	}
+	if err := s.store.Read(ctx, authorize); err != nil {
+		return nil, err
 	}
 	var hash string
 	if in.Password != nil {
+		var v roster.Validator
+		s.checkNewPassword(&v, "/password", *in.Password, u.Username, u.Email)
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
 		if hash, err = s.hasher.Hash(ctx, *in.Password); err != nil {
 			return nil, err
 		}
 	}
-	var u *roster.User
 	err = s.store.Write(ctx, func(tx roster.Tx) error {
-		if u, err = tx.FindUserByID(ctx, id); err != nil {
+		if err := authorize(tx); err != nil { // again, inside the transaction that writes
 			return err
-		}
-		if !p.IsInstanceAdmin() {
-			if err := mayReadUser(ctx, tx, p, u.ID); err != nil {
-				return err
-			}
-			if !p.IsUser(u.ID) {
-				return roster.Errorf(roster.EForbidden, "Only instance administrators may change other users.")
-			}
-			if err := refuseAdminFields(in); err != nil {
-				return err
-			}
 		}
 		if err := checkVersion(in.IfMatch, u.Version); err != nil {
 			return err
 		}
 		wasAdmin, wasActive := u.InstanceAdmin && u.Active, u.Active
 		applyUserUpdate(u, in)
+		if in.ManagedBy != nil {
+			if u.ManagedBy, err = managingTenant(ctx, tx, *in.ManagedBy); err != nil {
+				return err
+			}
+		}
 		if wasAdmin && !(u.InstanceAdmin && u.Active) {
 			if err := refuseLastInstanceAdmin(ctx, tx); err != nil {
 				return err
@@ -305,7 +328,11 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput)
 			return err
 		}
 		if !u.Active || hash != "" { // the user's credentials end at once, not when it returns
-			if err := tx.DeleteUserSessions(ctx, u.ID, ""); err != nil {
+			keep := ""
+			if p.IsUser(u.ID) && p.Session != nil && u.Active {
+				keep = p.Session.ID
+			}
+			if err := tx.DeleteUserSessions(ctx, u.ID, keep); err != nil {
 				return err
 			}
 		}
@@ -357,16 +384,35 @@ func applyUserUpdate(u *roster.User, in UpdateUserInput) {
 	setFlag(&u.InstanceAdmin, in.InstanceAdmin)
 }
 
-// DeleteUser deletes a user with its memberships and sessions. Only instance administrators
-// may; a user who is the only admin of a tenant, or the last instance administrator, stays.
-func (s *Service) DeleteUser(ctx context.Context, id string, ifMatch *int64) error {
-	if _, err := requireInstanceAdmin(ctx); err != nil {
-		return err
+// DeleteUser deletes a user (by id, email or username) with its memberships and sessions, and
+// returns it. Instance administrators may delete anyone; a manager of the account (see
+// ownership.go) an account that belongs to no tenant but the one that manages it (EConflict
+// otherwise: remove it from your tenant instead). A user who is the only active admin of a
+// tenant, or the last instance administrator, stays.
+func (s *Service) DeleteUser(ctx context.Context, ref string, ifMatch *int64) (*roster.User, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return s.store.Write(ctx, func(tx roster.Tx) error {
-		u, err := tx.FindUserByID(ctx, id)
-		if err != nil {
+	var u *roster.User
+	err = s.store.Write(ctx, func(tx roster.Tx) error {
+		if u, err = findUser(ctx, tx, ref); err != nil {
 			return err
+		}
+		if !p.IsInstanceAdmin() {
+			if err := mayManage(ctx, tx, p, u); err != nil {
+				return err
+			}
+			ms, err := tx.ListUserMemberships(ctx, u.ID)
+			if err != nil {
+				return err
+			}
+			for _, m := range ms {
+				if m.TenantID != u.ManagedBy {
+					return roster.Errorf(roster.EConflict,
+						"The account belongs to other tenants too; remove it from your tenant instead (DELETE /v1/tenants/{tenant}/members/{user}).")
+				}
+			}
 		}
 		if err := checkVersion(ifMatch, u.Version); err != nil {
 			return err
@@ -384,58 +430,42 @@ func (s *Service) DeleteUser(ctx context.Context, id string, ifMatch *int64) err
 		}
 		return audit(ctx, tx, event{action: "user.deleted", targetKind: targetUser, targetID: u.ID})
 	})
+	return u, err
 }
 
-// SetPassword sets a user's password. Users changing their own must give the current one;
-// instance administrators may set anyone's. Every other session of the user ends.
-func (s *Service) SetPassword(ctx context.Context, id, current, next string, ifMatch *int64) (*roster.User, error) {
+// SetPassword sets a user's password (by id, email or username). Users changing their own
+// must give the current one; managers of the account (instance administrators, and its
+// tenant's, see ownership.go) set it without. Every other session of the user ends.
+func (s *Service) SetPassword(ctx context.Context, ref, current, next string, ifMatch *int64) (*roster.User, error) {
 	p, err := caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	self := p.IsUser(id)
-	var v roster.Validator
-	if self {
-		v.Check(current != "", "/current_password", "is required to change your own password")
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
 	var u *roster.User
 	err = s.store.Read(ctx, func(tx roster.Tx) error {
-		if u, err = tx.FindUserByID(ctx, id); err != nil {
+		if u, err = findUser(ctx, tx, ref); err != nil {
 			return err
 		}
-		if !self && !p.IsInstanceAdmin() {
-			if err := mayReadUser(ctx, tx, p, id); err != nil {
-				return err
-			}
-			return roster.Errorf(roster.EForbidden, "Only instance administrators may set another user's password.")
+		if p.IsUser(u.ID) {
+			return nil
 		}
-		return nil
+		return mayManage(ctx, tx, p, u)
 	})
 	if err != nil {
 		return nil, err
+	}
+	self := p.IsUser(u.ID)
+	var v roster.Validator
+	if self {
+		v.Check(current != "", "/current_password", "is required to change your own password")
 	}
 	s.checkNewPassword(&v, "/password", next, u.Username, u.Email)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if self { // checking the current password is a password check like a login: throttled
-		k := keysFor(ctx, u.Username)
-		if _, err := s.checkThrottle(ctx, k, u.ID); err != nil {
+	if self {
+		if err := s.verifyCurrentPassword(ctx, u, current); err != nil {
 			return nil, err
-		}
-		ok, err := s.hasher.Verify(ctx, current, u.PasswordHash)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			if err := s.loginFailed(ctx, k, u.ID); err != errBadLogin {
-				return nil, err
-			}
-			return nil, roster.Invalid("The current password is wrong.",
-				roster.FieldError{Pointer: "/current_password", Detail: "does not match"})
 		}
 	}
 	hash, err := s.hasher.Hash(ctx, next)
@@ -443,9 +473,14 @@ func (s *Service) SetPassword(ctx context.Context, id, current, next string, ifM
 		return nil, err
 	}
 	err = s.store.Write(ctx, func(tx roster.Tx) error {
-		fresh, err := tx.FindUserByID(ctx, id)
+		fresh, err := tx.FindUserByID(ctx, u.ID)
 		if err != nil {
 			return err
+		}
+		if !self {
+			if err := mayManage(ctx, tx, p, fresh); err != nil { // again, inside the transaction that writes
+				return err
+			}
 		}
 		if err := checkVersion(ifMatch, fresh.Version); err != nil {
 			return err
@@ -454,20 +489,91 @@ func (s *Service) SetPassword(ctx context.Context, id, current, next string, ifM
 			return roster.Errorf(roster.EConflict, "The password was changed meanwhile; retry.")
 		}
 		u = fresh
-		u.PasswordHash, u.UpdatedAt = hash, now()
-		if err := tx.UpdateUser(ctx, u); err != nil {
-			return err
-		}
-		keep := ""
-		if self && p.Session != nil {
-			keep = p.Session.ID
-		}
-		if err := tx.DeleteUserSessions(ctx, u.ID, keep); err != nil {
-			return err
-		}
-		return audit(ctx, tx, event{action: "user.password_set", targetKind: targetUser, targetID: u.ID})
+		return s.storePassword(ctx, tx, p, u, hash)
 	})
 	return u, err
+}
+
+// storePassword stores the hash as u's password, ends u's sessions but the caller's own
+// current one, and records it.
+func (s *Service) storePassword(ctx context.Context, tx roster.Tx, p *roster.Principal, u *roster.User, hash string) error {
+	u.PasswordHash, u.UpdatedAt = hash, now()
+	if err := tx.UpdateUser(ctx, u); err != nil {
+		return err
+	}
+	keep := ""
+	if p.IsUser(u.ID) && p.Session != nil {
+		keep = p.Session.ID
+	}
+	if err := tx.DeleteUserSessions(ctx, u.ID, keep); err != nil {
+		return err
+	}
+	return audit(ctx, tx, event{action: "user.password_set", targetKind: targetUser, targetID: u.ID})
+}
+
+// verifyCurrentPassword checks a user's current password, as a login does: throttled, and a
+// wrong one recorded.
+func (s *Service) verifyCurrentPassword(ctx context.Context, u *roster.User, current string) error {
+	k := keysFor(ctx, u.Username)
+	if _, err := s.checkThrottle(ctx, k, u.ID); err != nil {
+		return err
+	}
+	ok, err := s.hasher.Verify(ctx, current, u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if err := s.loginFailed(ctx, k, u.ID); err != errBadLogin {
+			return err
+		}
+		return roster.Invalid("The current password is wrong.",
+			roster.FieldError{Pointer: "/current_password", Detail: "does not match"})
+	}
+	return nil
+}
+
+// ErrPasswordSessionRequired refuses a change of one's own password, without the current
+// one, made with a credential that did not come from typing that password: an API token that
+// leaks must not let its finder lock the owner out.
+var ErrPasswordSessionRequired = roster.Errorf(roster.EForbidden,
+	"Changing your own password needs a session from a password login: log in with your password and use that session's token (an API token may not), or give your current password where the call takes it.")
+
+// ownPasswordNeedsSession returns ErrPasswordSessionRequired unless p is a login session.
+func ownPasswordNeedsSession(p *roster.Principal) error {
+	if p.Session == nil {
+		return ErrPasswordSessionRequired
+	}
+	return nil
+}
+
+// ChangeOwnPassword sets the caller's password without its current one, for surfaces whose
+// contract sends none (Ella Core's PUT /users/me/password): only a session from a password
+// login may (ErrPasswordSessionRequired otherwise), the proof that the caller knows the
+// password. The native API always asks for the current one. The caller's other sessions end.
+func (s *Service) ChangeOwnPassword(ctx context.Context, next string) error {
+	p, err := userCaller(ctx)
+	if err != nil {
+		return err
+	}
+	if err := ownPasswordNeedsSession(p); err != nil {
+		return err
+	}
+	var v roster.Validator
+	s.checkNewPassword(&v, "/password", next, p.User.Username, p.User.Email)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	hash, err := s.hasher.Hash(ctx, next)
+	if err != nil {
+		return err
+	}
+	return s.store.Write(ctx, func(tx roster.Tx) error {
+		u, err := tx.FindUserByID(ctx, p.User.ID)
+		if err != nil {
+			return err
+		}
+		return s.storePassword(ctx, tx, p, u, hash)
+	})
 }
 
 // refuseLastInstanceAdmin returns EConflict when there is at most one active instance
@@ -496,7 +602,7 @@ func refuseSoleAdmin(ctx context.Context, tx roster.Tx, userID string) error {
 		return err
 	}
 	for _, m := range ms {
-		if holdsAdmin(m.Roles) {
+		if m.Active() && holdsAdmin(m.Roles) {
 			if err := tx.LockTenant(ctx, m.TenantID); err != nil {
 				return err
 			}
@@ -513,10 +619,11 @@ func refuseSoleAdmin(ctx context.Context, tx roster.Tx, userID string) error {
 	return nil
 }
 
-// GetUserWithMemberships returns a user and its memberships in the tenants the caller belongs
-// to (every tenant, for an instance administrator). Users the caller shares no tenant with
-// are not found: the rule of surfaces whose reads need only membership.
-func (s *Service) GetUserWithMemberships(ctx context.Context, id string) (*roster.User, []MembershipView, error) {
+// GetUserWithMemberships returns a user (by id, email or username) and its active
+// memberships in the tenants the caller actively belongs to (every tenant, for an instance
+// administrator). Users the caller shares no tenant with are not found: the rule of surfaces
+// whose reads need only membership.
+func (s *Service) GetUserWithMemberships(ctx context.Context, ref string) (*roster.User, []MembershipView, error) {
 	p, err := userCaller(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -524,10 +631,10 @@ func (s *Service) GetUserWithMemberships(ctx context.Context, id string) (*roste
 	var u *roster.User
 	var shown []MembershipView
 	err = s.store.Read(ctx, func(tx roster.Tx) error {
-		if u, err = tx.FindUserByID(ctx, id); err != nil {
+		if u, err = findUser(ctx, tx, ref); err != nil {
 			return err
 		}
-		theirs, err := membershipViews(ctx, tx, id)
+		theirs, err := membershipViews(ctx, tx, u.ID, false)
 		if err != nil {
 			return err
 		}
@@ -538,7 +645,7 @@ func (s *Service) GetUserWithMemberships(ctx context.Context, id string) (*roste
 				return err
 			}
 			for _, m := range ms {
-				mine[m.TenantID] = true
+				mine[m.TenantID] = m.Active()
 			}
 		}
 		shown = nil
@@ -547,7 +654,7 @@ func (s *Service) GetUserWithMemberships(ctx context.Context, id string) (*roste
 				shown = append(shown, v)
 			}
 		}
-		if len(shown) == 0 && !p.IsInstanceAdmin() && !p.IsUser(id) {
+		if len(shown) == 0 && !p.IsInstanceAdmin() && !p.IsUser(u.ID) {
 			return errUserNotFound
 		}
 		return nil
@@ -555,7 +662,19 @@ func (s *Service) GetUserWithMemberships(ctx context.Context, id string) (*roste
 	return u, shown, err
 }
 
-// join adds the user to each tenant it is not yet a member of, with the given roles.
+// EachUser calls fn with every user and its active memberships' tenants, in id order, reading
+// them as one stream. Only instance administrators may.
+func (s *Service) EachUser(ctx context.Context, f roster.UserFilter, fn func(*roster.User, []roster.UserTenant) error) error {
+	if _, err := requireInstanceAdmin(ctx); err != nil {
+		return err
+	}
+	f.Page = roster.Page{}
+	return s.stream(ctx, func(tx roster.Tx) error { return tx.EachUser(ctx, f, fn) })
+}
+
+// join adds the user to each tenant it is not yet a member of, with the given roles. Its
+// callers (bootstrap, instance administrators) manage every account: the memberships are
+// active at once.
 func join(ctx context.Context, tx roster.Tx, userID string, tenants []TenantRoles) error {
 	for i, tr := range tenants {
 		g, err := grantFor(ctx, tx, tr.Tenant, PermMembersWrite)
@@ -573,7 +692,8 @@ func join(ctx context.Context, tx roster.Tx, userID string, tenants []TenantRole
 			return err
 		}
 		t := now()
-		m := &roster.Membership{TenantID: g.tenant.ID, UserID: userID, Roles: roles, CreatedAt: t, UpdatedAt: t, Version: 1}
+		m := &roster.Membership{TenantID: g.tenant.ID, UserID: userID, Status: roster.MemberActive, Roles: roles,
+			CreatedAt: t, UpdatedAt: t, Version: 1}
 		if err := tx.CreateMembership(ctx, m); err != nil {
 			return err
 		}
@@ -584,93 +704,20 @@ func join(ctx context.Context, tx roster.Tx, userID string, tenants []TenantRole
 	return nil
 }
 
-// FindUserByUsername returns the user with this username (case-insensitively), for callers
-// who may see it (as GetUser).
-func (s *Service) FindUserByUsername(ctx context.Context, username string) (*roster.User, error) {
-	p, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var u *roster.User
-	err = s.store.Read(ctx, func(tx roster.Tx) error {
-		if u, err = tx.FindUserByUsername(ctx, usernameKey(username)); err != nil {
-			return err
-		}
-		return mayReadUser(ctx, tx, p, u.ID)
-	})
-	return u, err
-}
-
-// FindUserByEmail returns the user with this email (case-insensitively), for callers who may
-// see it (as GetUser).
-func (s *Service) FindUserByEmail(ctx context.Context, email string) (*roster.User, error) {
-	p, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var u *roster.User
-	err = s.store.Read(ctx, func(tx roster.Tx) error {
-		if u, err = tx.FindUserByEmail(ctx, email); err != nil {
-			return err
-		}
-		return mayReadUser(ctx, tx, p, u.ID)
-	})
-	return u, err
-}
-
-// ChangeOwnPasswordUnverified sets the caller's password without its current one. It exists
-// for surfaces whose contract sends no current password (Ella Core's PUT /users/me/password);
-// the native API always asks for it. The caller's other sessions end.
-func (s *Service) ChangeOwnPasswordUnverified(ctx context.Context, next string) error {
-	p, err := userCaller(ctx)
-	if err != nil {
-		return err
-	}
+// refuseFields answers, naming each, the fields of in at the given pointers that were sent:
+// mass assignment is a bad request, not a silent drop.
+func refuseFields(in UpdateUserInput, message string, pointers ...string) error {
+	sent := map[string]bool{"/active": in.Active != nil, "/email": in.Email != nil, "/email_verified": in.EmailVerified != nil,
+		"/instance_admin": in.InstanceAdmin != nil, "/username": in.Username != nil}
 	var v roster.Validator
-	s.checkNewPassword(&v, "/password", next, p.User.Username, p.User.Email)
-	if err := v.Err(); err != nil {
-		return err
-	}
-	hash, err := s.hasher.Hash(ctx, next)
-	if err != nil {
-		return err
-	}
-	return s.store.Write(ctx, func(tx roster.Tx) error {
-		u, err := tx.FindUserByID(ctx, p.User.ID)
-		if err != nil {
-			return err
-		}
-		u.PasswordHash, u.UpdatedAt = hash, now()
-		if err := tx.UpdateUser(ctx, u); err != nil {
-			return err
-		}
-		keep := ""
-		if p.Session != nil {
-			keep = p.Session.ID
-		}
-		if err := tx.DeleteUserSessions(ctx, u.ID, keep); err != nil {
-			return err
-		}
-		return audit(ctx, tx, event{action: "user.password_set", targetKind: targetUser, targetID: u.ID})
-	})
-}
-
-// refuseAdminFields answers, naming each, the fields a user sent about itself that only an
-// instance administrator may set: mass assignment is a bad request, not a silent drop.
-func refuseAdminFields(in UpdateUserInput) error {
-	var v roster.Validator
-	for _, f := range []struct {
-		ptr string
-		set bool
-	}{{"/active", in.Active != nil}, {"/email", in.Email != nil}, {"/email_verified", in.EmailVerified != nil},
-		{"/instance_admin", in.InstanceAdmin != nil}, {"/username", in.Username != nil}} {
-		if f.set {
-			v.Field(f.ptr, "may be set only by an instance administrator")
+	for _, ptr := range pointers {
+		if sent[ptr] {
+			v.Field(ptr, "may be set only by an instance administrator")
 		}
 	}
 	if err := v.Err(); err != nil {
 		e := err.(*roster.Error)
-		e.Message = "You may change your own given_name, family_name and locale; an instance administrator changes the rest."
+		e.Message = message
 		return e
 	}
 	return nil

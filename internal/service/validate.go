@@ -1,7 +1,6 @@
 package service
 
 import (
-	"context"
 	"fmt"
 	"net/mail"
 	"regexp"
@@ -70,7 +69,9 @@ func checkEmail(v *roster.Validator, ptr, s string) {
 // no "@", so that a login with "@" is always an email. Uniqueness is case-insensitive on top.
 func normalizeUsername(v *roster.Validator, ptr, s string) string {
 	n, err := precis.UsernameCasePreserved.String(s)
-	ok := err == nil && len(n) <= maxUsernameBytes && usernamePattern.MatchString(n)
+	// A username never has the shape of a user id, so that a reference to a user is one or
+	// the other.
+	ok := err == nil && len(n) <= maxUsernameBytes && usernamePattern.MatchString(n) && !roster.IsID(roster.PrefixUser, strings.ToLower(n))
 	v.Check(ok, ptr, fmt.Sprintf("must be 1 to %d letters, digits and . _ -, starting with a letter or digit", maxUsernameBytes))
 	if !ok {
 		return s
@@ -117,25 +118,6 @@ func (s *Service) checkNewPassword(v *roster.Validator, ptr, pw, username, email
 	if why := s.cfg.PasswordPolicy.Check(pw, username, email); why != "" {
 		v.Field(ptr, "%s", why)
 	}
-}
-
-// checkNewPasswordOf is checkNewPassword for a stored user; an unknown user is left for the
-// caller's own lookup to report.
-func (s *Service) checkNewPasswordOf(ctx context.Context, userID, pw string) error {
-	var u *roster.User
-	err := s.store.Read(ctx, func(tx roster.Tx) (err error) {
-		u, err = tx.FindUserByID(ctx, userID)
-		return err
-	})
-	if roster.ErrorCodeOf(err) == roster.ENotFound {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	var v roster.Validator
-	s.checkNewPassword(&v, "/password", pw, u.Username, u.Email)
-	return v.Err()
 }
 
 func checkRoleName(v *roster.Validator, ptr, s string) {

@@ -1,12 +1,12 @@
 // Package ellacore serves Ella Core's users API (seed 002) under /compat/ellacore, bound to
-// one Roster tenant (slug "ellacore" unless configured, created on first use).
+// one Roster tenant (slug "ellacore" unless configured), which the server binds at start-up.
 //
 // role_id maps onto that tenant's built-in roles as the seed numbers them: 1 (administrator)
 // is admin, 2 (network manager) is user, 3 (read only) is viewer. Ella Core's own code later
-// swapped 2 and 3; the seed is the specification. A member holding several roles shows as its
-// strongest built-in one, a member with only custom roles as 3. Instance administrators count
-// as administrators. Answers are {"result": …} or {"error": "…"}; requests need no
-// Content-Type.
+// swapped 2 and 3; the seed is the specification. A member shows as its strongest built-in
+// role (service.StrongestBuiltinRole). Who may do what is the service's to decide, as on the
+// native API: reading users needs members:read, changing them members:write. Answers are
+// {"result": …} or {"error": "…"}; requests need no Content-Type.
 package ellacore
 
 import (
@@ -14,9 +14,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -26,7 +24,7 @@ import (
 
 // Config binds the surface.
 type Config struct {
-	Tenant  string // slug of the tenant whose members are Ella Core's users
+	Tenant  string // id of the tenant whose members are Ella Core's users; it must exist
 	Version string // reported by /api/v1/status
 }
 
@@ -36,9 +34,6 @@ type Surface struct {
 	log *slog.Logger
 	cfg Config
 	mux *httpx.Mux
-
-	mu       sync.Mutex
-	tenantOK bool // the bound tenant is known to exist
 }
 
 // Role ids as the seed numbers them.
@@ -50,6 +45,12 @@ const (
 
 var roleNames = map[int]string{roleAdmin: roster.RoleAdmin, roleManager: roster.RoleUser, roleReadOnly: roster.RoleViewer}
 
+// roleIDs is roleNames the other way round.
+var roleIDs = map[string]int{roster.RoleAdmin: roleAdmin, roster.RoleUser: roleManager, roster.RoleViewer: roleReadOnly}
+
+// roleID is the role id a member shows as: its strongest built-in role.
+func roleID(roles []*roster.Role) int { return roleIDs[service.StrongestBuiltinRole(roles)] }
+
 // New returns the surface as an http.Handler for paths below its base URL.
 func New(svc *service.Service, log *slog.Logger, cfg Config) *Surface {
 	s := &Surface{svc: svc, log: log, cfg: cfg, mux: httpx.NewMux()}
@@ -57,16 +58,16 @@ func New(svc *service.Service, log *slog.Logger, cfg Config) *Surface {
 	s.mux.HandleFunc("POST /api/v1/auth/login", s.wrap(s.login))
 	s.mux.HandleFunc("POST /api/v1/auth/lookup-token", s.wrap(s.lookupToken))
 	s.mux.HandleFunc("POST /api/v1/users", s.wrap(s.createUser)) // the first user needs no token
-	s.handle("GET /api/v1/users", true, s.listUsers)
-	s.handle("GET /api/v1/users/me", false, s.me)
-	s.handle("PUT /api/v1/users/me/password", false, s.setOwnPassword)
-	s.handle("GET /api/v1/users/me/api-tokens", false, s.listTokens)
-	s.handle("POST /api/v1/users/me/api-tokens", false, s.createToken)
-	s.handle("DELETE /api/v1/users/me/api-tokens/{id}", false, s.deleteToken)
-	s.handle("GET /api/v1/users/{email}", true, s.getUser)
-	s.handle("PUT /api/v1/users/{email}", true, s.updateUser)
-	s.handle("DELETE /api/v1/users/{email}", true, s.deleteUser)
-	s.handle("PUT /api/v1/users/{email}/password", true, s.setPassword)
+	s.handle("GET /api/v1/users", s.listUsers)
+	s.handleSelf("GET /api/v1/users/me", s.me)
+	s.handleSelf("PUT /api/v1/users/me/password", s.setOwnPassword)
+	s.handleSelf("GET /api/v1/users/me/api-tokens", s.listTokens)
+	s.handleSelf("POST /api/v1/users/me/api-tokens", s.createToken)
+	s.handleSelf("DELETE /api/v1/users/me/api-tokens/{id}", s.deleteToken)
+	s.handle("GET /api/v1/users/{email}", s.getUser)
+	s.handle("PUT /api/v1/users/{email}", s.updateUser)
+	s.handle("DELETE /api/v1/users/{email}", s.deleteUser)
+	s.handle("PUT /api/v1/users/{email}/password", s.setPassword)
 	return s
 }
 
@@ -92,6 +93,9 @@ var (
 	errForbidden    = fail(http.StatusForbidden, "Forbidden")
 	errBadJSON      = fail(http.StatusBadRequest, "Invalid request data")
 	errNoUser       = fail(http.StatusNotFound, "User not found")
+	// Ella Core's call has no field for the current password.
+	errPasswordSession = fail(http.StatusForbidden,
+		"Changing your password needs a session from a password login: log in with your email and password (POST /api/v1/auth/login) and use that session token, not an API token.")
 )
 
 func failWith(w http.ResponseWriter, status int, msg string) {
@@ -124,6 +128,14 @@ func (s *Surface) answer(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &p):
 	case errors.Is(err, httpx.ErrBodyTooLarge), isDecodeError(err):
 		p = errBadJSON.(*problem)
+	case errors.Is(err, service.ErrPasswordSessionRequired):
+		p = errPasswordSession.(*problem)
+	case errors.Is(err, service.ErrNotManager):
+		p = &problem{http.StatusForbidden, roster.ErrorMessageOf(err)}
+	case errors.Is(err, service.ErrTenantNotFound):
+		// The bound tenant exists (the server made sure at start-up): the caller is not one
+		// of its users.
+		p = errForbidden.(*problem)
 	case code == roster.EUnauthenticated:
 		p = errInvalidToken.(*problem)
 	case code == roster.EForbidden:
@@ -168,18 +180,13 @@ func describe(err error) string {
 	return roster.ErrorMessageOf(err)
 }
 
-// caller is an authenticated Ella Core user and its role id.
-type caller struct {
-	p    *roster.Principal
-	role int
-}
+type accessKey struct{}
 
-type callerKey struct{}
-
-// handle registers a route that needs a Bearer token; adminOnly routes need role 1.
-func (s *Surface) handle(pattern string, adminOnly bool, h func(http.ResponseWriter, *http.Request) error) {
+// handle registers a route that needs a Bearer token; the service decides what the caller may
+// do there.
+func (s *Surface) handle(pattern string, h func(http.ResponseWriter, *http.Request) error) {
 	s.mux.HandleFunc(pattern, s.wrap(func(w http.ResponseWriter, r *http.Request) error {
-		ctx, err := s.authenticate(r, adminOnly)
+		ctx, err := s.authenticate(r)
 		if err != nil {
 			return err
 		}
@@ -187,76 +194,38 @@ func (s *Surface) handle(pattern string, adminOnly bool, h func(http.ResponseWri
 	}))
 }
 
-// authenticate resolves the Bearer token to an Ella Core user and its role, refusing others
-// (and, for adminOnly, roles other than 1); the context it returns carries both.
-func (s *Surface) authenticate(r *http.Request, adminOnly bool) (context.Context, error) {
+// handleSelf registers a route about the caller itself, for Ella Core's users: the people the
+// service finds acting in the bound tenant (its members, and instance administrators). The
+// context carries what the service says the caller may do there.
+func (s *Surface) handleSelf(pattern string, h func(http.ResponseWriter, *http.Request) error) {
+	s.handle(pattern, func(w http.ResponseWriter, r *http.Request) error {
+		a, err := s.svc.MyAccess(r.Context(), s.cfg.Tenant)
+		if err != nil {
+			return err
+		}
+		return h(w, r.WithContext(context.WithValue(r.Context(), accessKey{}, a)))
+	})
+}
+
+// authenticate resolves the Bearer token to the principal the context it returns carries.
+func (s *Surface) authenticate(r *http.Request) (context.Context, error) {
 	secret, err := httpx.BearerToken(r)
 	if err != nil {
 		return nil, errInvalidToken
 	}
 	p, err := s.svc.Authenticate(r.Context(), secret)
-	if err != nil {
+	if roster.ErrorCodeOf(err) == roster.EUnauthenticated {
 		return nil, errInvalidToken
 	}
-	ctx := roster.NewContextWithPrincipal(r.Context(), p)
-	if err := s.ensureTenant(ctx); err != nil {
-		return nil, err
-	}
-	c, err := s.callerOf(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	if adminOnly && c.role != roleAdmin {
-		return nil, errForbidden
-	}
-	return context.WithValue(ctx, callerKey{}, c), nil
+	return roster.NewContextWithPrincipal(r.Context(), p), nil
 }
 
-// callerOf finds the caller's role in the bound tenant; people who are not Ella Core users
-// (neither members of it nor instance administrators) are forbidden.
-func (s *Surface) callerOf(ctx context.Context, p *roster.Principal) (*caller, error) {
-	if p.User == nil {
-		return nil, errForbidden
-	}
-	m, err := s.svc.GetMember(ctx, s.cfg.Tenant, p.User.ID)
-	switch {
-	case err == nil && p.IsInstanceAdmin():
-		return &caller{p, roleAdmin}, nil
-	case err == nil:
-		return &caller{p, roleID(m.Roles)}, nil
-	case p.IsInstanceAdmin():
-		return &caller{p, roleAdmin}, nil
-	case roster.ErrorCodeOf(err) == roster.ENotFound:
-		return nil, errForbidden
-	}
-	return nil, err
-}
+func accessFrom(ctx context.Context) *service.Access { return ctx.Value(accessKey{}).(*service.Access) }
 
-func callerFrom(ctx context.Context) *caller { return ctx.Value(callerKey{}).(*caller) }
-
-// ensureTenant creates the bound tenant the first time the surface needs it.
-func (s *Surface) ensureTenant(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.tenantOK {
-		return nil
-	}
-	if _, err := s.svc.EnsureTenantAsSystem(ctx, s.cfg.Tenant, "Ella Core"); err != nil {
-		return err
-	}
-	s.tenantOK = true
-	return nil
-}
-
-// roleID is the strongest built-in role among roles, as a role id; custom roles only are 3.
-func roleID(roles []*roster.Role) int {
-	for _, id := range []int{roleAdmin, roleManager, roleReadOnly} {
-		if slices.ContainsFunc(roles, func(r *roster.Role) bool { return r.Builtin && r.Name == roleNames[id] }) {
-			return id
-		}
-	}
-	return roleReadOnly
-}
+func userOf(ctx context.Context) *roster.User { return roster.PrincipalFromContext(ctx).User }
 
 type userJSON struct {
 	Email  string `json:"email"`
@@ -324,19 +293,14 @@ func (s *Surface) lookupToken(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Surface) listUsers(w http.ResponseWriter, r *http.Request) error {
 	out := []userJSON{}
-	o := service.ListOptions{Limit: service.MaxLimit}
-	for {
-		ms, next, err := s.svc.ListMembers(r.Context(), s.cfg.Tenant, service.MemberQuery{}, o)
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
+	err := s.svc.EachMember(r.Context(), s.cfg.Tenant, service.MemberQuery{}, func(m *roster.Membership) error {
+		if m.User.Email != "" { // an invitation made by id elsewhere: Ella Core names users by email
 			out = append(out, userJSON{Email: m.User.Email, RoleID: roleID(m.Roles)})
 		}
-		if next == "" {
-			break
-		}
-		o.After = next
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	ok(w, http.StatusOK, out)
 	return nil
@@ -369,12 +333,14 @@ func (s *Surface) createUser(w http.ResponseWriter, r *http.Request) error {
 	if r.Header.Get("Authorization") == "" {
 		return s.createFirstUser(w, r, in)
 	}
-	ctx, err := s.authenticate(r, true)
+	ctx, err := s.authenticate(r)
 	if err != nil {
 		return err
 	}
-	_, _, created := s.svc.CreateUserInTenant(ctx, s.cfg.Tenant, service.CreateUserInput{Email: in.Email, Password: &in.Password},
-		[]string{roleNames[in.RoleID]}, service.RefuseExisting)
+	// An email Roster knows already is added (or invited, when the tenant does not manage
+	// it) with the same answer as a new user: the caller learns nothing it did not send.
+	_, created := s.svc.CreateUserInTenant(ctx, s.cfg.Tenant, service.CreateUserInput{Email: in.Email, Password: &in.Password},
+		[]string{roleNames[in.RoleID]})
 	if roster.ErrorCodeOf(created) == roster.EConflict {
 		return fail(http.StatusBadRequest, "user already exists")
 	}
@@ -396,9 +362,6 @@ func (s *Surface) createFirstUser(w http.ResponseWriter, r *http.Request, in cre
 	if in.RoleID != roleAdmin {
 		return fail(http.StatusBadRequest, "First user must be an admin")
 	}
-	if err := s.ensureTenant(r.Context()); err != nil {
-		return err
-	}
 	_, err = s.svc.Bootstrap(r.Context(), service.BootstrapInput{Email: in.Email, Password: in.Password,
 		Join: []service.TenantRoles{{Tenant: s.cfg.Tenant, Roles: []string{roster.RoleAdmin}}}})
 	if roster.ErrorCodeOf(err) == roster.EConflict { // another first user won the race
@@ -411,17 +374,8 @@ func (s *Surface) createFirstUser(w http.ResponseWriter, r *http.Request, in cre
 	return nil
 }
 
-// member finds the path's user among the bound tenant's members.
-func (s *Surface) member(r *http.Request) (*roster.Membership, error) {
-	u, err := s.svc.FindUserByEmail(r.Context(), r.PathValue("email"))
-	if err != nil {
-		return nil, err
-	}
-	return s.svc.GetMember(r.Context(), s.cfg.Tenant, u.ID)
-}
-
 func (s *Surface) getUser(w http.ResponseWriter, r *http.Request) error {
-	m, err := s.member(r)
+	m, err := s.svc.GetMember(r.Context(), s.cfg.Tenant, r.PathValue("email"))
 	if err != nil {
 		return err
 	}
@@ -440,14 +394,11 @@ func (s *Surface) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if roleNames[in.RoleID] == "" {
 		return fail(http.StatusBadRequest, "Invalid role ID")
 	}
-	m, err := s.member(r)
-	if err != nil {
-		return err
-	}
-	if in.Email != "" && !strings.EqualFold(in.Email, m.User.Email) {
+	// The path names the user by email; a body that names another is a mistake.
+	if in.Email != "" && !strings.EqualFold(in.Email, r.PathValue("email")) {
 		return fail(http.StatusBadRequest, "Email does not match the user")
 	}
-	if _, err := s.svc.SetMemberBuiltinRole(r.Context(), s.cfg.Tenant, m.UserID, roleNames[in.RoleID]); err != nil {
+	if _, err := s.svc.SetMemberBuiltinRole(r.Context(), s.cfg.Tenant, r.PathValue("email"), roleNames[in.RoleID]); err != nil {
 		return err
 	}
 	ok(w, http.StatusOK, messageJSON{"User updated successfully"})
@@ -455,11 +406,7 @@ func (s *Surface) updateUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Surface) deleteUser(w http.ResponseWriter, r *http.Request) error {
-	m, err := s.member(r)
-	if err != nil {
-		return err
-	}
-	if _, err := s.svc.RemoveFromTenant(r.Context(), s.cfg.Tenant, m.UserID); err != nil {
+	if _, err := s.svc.RemoveFromTenant(r.Context(), s.cfg.Tenant, r.PathValue("email")); err != nil {
 		return err
 	}
 	ok(w, http.StatusOK, messageJSON{"User deleted successfully"})
@@ -486,11 +433,7 @@ func (s *Surface) setPassword(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.member(r)
-	if err != nil {
-		return err
-	}
-	if err := s.svc.SetMemberPassword(r.Context(), s.cfg.Tenant, m.UserID, pw); err != nil {
+	if err := s.svc.SetMemberPassword(r.Context(), s.cfg.Tenant, r.PathValue("email"), pw); err != nil {
 		return err
 	}
 	ok(w, http.StatusOK, messageJSON{"User password updated successfully"})
@@ -498,8 +441,7 @@ func (s *Surface) setPassword(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Surface) me(w http.ResponseWriter, r *http.Request) error {
-	c := callerFrom(r.Context())
-	ok(w, http.StatusOK, userJSON{Email: c.p.User.Email, RoleID: c.role})
+	ok(w, http.StatusOK, userJSON{Email: userOf(r.Context()).Email, RoleID: roleIDs[accessFrom(r.Context()).Role]})
 	return nil
 }
 
@@ -508,7 +450,7 @@ func (s *Surface) setOwnPassword(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.svc.ChangeOwnPasswordUnverified(r.Context(), pw); err != nil {
+	if err := s.svc.ChangeOwnPassword(r.Context(), pw); err != nil {
 		return err
 	}
 	ok(w, http.StatusOK, messageJSON{"User password updated successfully"})
@@ -522,7 +464,7 @@ type tokenJSON struct {
 }
 
 func (s *Surface) listTokens(w http.ResponseWriter, r *http.Request) error {
-	tokens, err := s.svc.ListAPITokens(r.Context(), callerFrom(r.Context()).p.User.ID)
+	tokens, err := s.svc.ListAPITokens(r.Context(), userOf(r.Context()).ID)
 	if err != nil {
 		return err
 	}
@@ -581,7 +523,7 @@ func (s *Surface) createToken(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Surface) deleteToken(w http.ResponseWriter, r *http.Request) error {
-	err := s.svc.RevokeAPIToken(r.Context(), callerFrom(r.Context()).p.User.ID, r.PathValue("id"))
+	err := s.svc.RevokeAPIToken(r.Context(), userOf(r.Context()).ID, r.PathValue("id"))
 	if roster.ErrorCodeOf(err) == roster.ENotFound {
 		return fail(http.StatusNotFound, "API token not found")
 	}

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -20,9 +19,6 @@ import (
 	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/service"
 )
-
-// Exolink's roles, strongest first.
-var roles = []string{roster.RoleAdmin, roster.RoleUser, roster.RoleViewer}
 
 // Surface is the Exolink compatibility surface.
 type Surface struct {
@@ -131,16 +127,6 @@ func exolinkPointer(ptr string) string {
 	return parts[0]
 }
 
-// displayRole is the strongest built-in role among roles, or viewer for custom roles only.
-func displayRole(held []*roster.Role) string {
-	for _, name := range roles {
-		if slices.ContainsFunc(held, func(r *roster.Role) bool { return r.Builtin && r.Name == name }) {
-			return name
-		}
-	}
-	return roster.RoleViewer
-}
-
 type tenantUser struct {
 	UserID     string `json:"userId"`
 	Username   string `json:"username"`
@@ -149,23 +135,16 @@ type tenantUser struct {
 	Role       string `json:"role"`
 }
 
-// listUsers answers every member of the tenant, page by page from the service.
+// listUsers answers every member of the tenant, streamed from the service.
 func (s *Surface) listUsers(w http.ResponseWriter, r *http.Request) error {
 	out := []tenantUser{}
-	o := service.ListOptions{Limit: service.MaxLimit}
-	for {
-		ms, next, err := s.svc.TenantDirectory(r.Context(), r.PathValue("tenant"), o)
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
-			out = append(out, tenantUser{UserID: m.UserID, Username: m.User.Email, GivenName: m.User.GivenName,
-				FamilyName: m.User.FamilyName, Role: displayRole(m.Roles)})
-		}
-		if next == "" {
-			break
-		}
-		o.After = next
+	err := s.svc.TenantDirectory(r.Context(), r.PathValue("tenant"), func(m *roster.Membership) error {
+		out = append(out, tenantUser{UserID: m.UserID, Username: m.User.Email, GivenName: m.User.GivenName,
+			FamilyName: m.User.FamilyName, Role: service.StrongestBuiltinRole(m.Roles)})
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil
@@ -280,7 +259,7 @@ func (s *Surface) getUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	perms := map[string]string{}
 	for _, v := range views {
-		perms[v.Tenant.Slug] = displayRole(v.Membership.Roles)
+		perms[v.Tenant.Slug] = service.StrongestBuiltinRole(v.Membership.Roles)
 	}
 	httpx.WriteJSON(w, http.StatusOK, userJSON{UserID: u.ID, Username: u.Email, Email: u.Email, GivenName: u.GivenName,
 		FamilyName: u.FamilyName, Perms: perms, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt})

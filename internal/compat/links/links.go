@@ -305,49 +305,38 @@ type usernameJSON struct {
 	Username string `json:"username"`
 }
 
-// view renders a user with its domain.
-func (s *Surface) view(r *http.Request, u *roster.User) (userJSON, error) {
-	domain := ""
+// domainOf is a user's domain: "*" for an instance administrator, else the slug of the
+// tenant it joined last ("" for none).
+func domainOf(u *roster.User, tenants []roster.UserTenant) string {
 	if u.InstanceAdmin {
-		domain = "*"
-	} else {
-		_, views, err := s.svc.GetUserWithMemberships(r.Context(), u.ID)
-		if err != nil {
-			return userJSON{}, err
-		}
-		var newest *service.MembershipView
-		for i, v := range views {
-			if newest == nil || !v.Membership.CreatedAt.Before(newest.Membership.CreatedAt) {
-				newest = &views[i]
-			}
-		}
-		if newest != nil {
-			domain = newest.Tenant.Slug
+		return "*"
+	}
+	var newest *roster.UserTenant
+	for i, t := range tenants {
+		if newest == nil || !t.JoinedAt.Before(newest.JoinedAt) {
+			newest = &tenants[i]
 		}
 	}
-	return userJSON{Username: u.Username, Email: u.Email, Domain: domain, Confirm: u.EmailVerified, Active: u.Active,
-		Updated: u.UpdatedAt.UTC().Format("2006-01-02T15:04:05.000Z")}, nil
+	if newest == nil {
+		return ""
+	}
+	return newest.Tenant.Slug
 }
 
+func view(u *roster.User, tenants []roster.UserTenant) userJSON {
+	return userJSON{Username: u.Username, Email: u.Email, Domain: domainOf(u, tenants), Confirm: u.EmailVerified, Active: u.Active,
+		Updated: u.UpdatedAt.UTC().Format("2006-01-02T15:04:05.000Z")}
+}
+
+// listUsers answers every user with its domain, streamed from the service in one read.
 func (s *Surface) listUsers(w http.ResponseWriter, r *http.Request) error {
 	out := []userJSON{}
-	o := service.ListOptions{Limit: service.MaxLimit}
-	for {
-		users, next, err := s.svc.ListUsers(r.Context(), roster.UserFilter{}, o)
-		if err != nil {
-			return err
-		}
-		for _, u := range users {
-			v, err := s.view(r, u)
-			if err != nil {
-				return err
-			}
-			out = append(out, v)
-		}
-		if next == "" {
-			break
-		}
-		o.After = next
+	err := s.svc.EachUser(r.Context(), roster.UserFilter{}, func(u *roster.User, tenants []roster.UserTenant) error {
+		out = append(out, view(u, tenants))
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	msg := fmt.Sprintf("%d users found.", len(out))
 	if len(out) == 1 {
@@ -357,27 +346,29 @@ func (s *Surface) listUsers(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// findUser looks the path's username up, answering Links' 404 itself.
-func (s *Surface) findUser(w http.ResponseWriter, r *http.Request) (*roster.User, bool, error) {
-	name := r.PathValue("username")
-	u, err := s.svc.FindUserByUsername(r.Context(), name)
-	if roster.ErrorCodeOf(err) == roster.ENotFound {
-		fail(w, http.StatusNotFound, fmt.Sprintf("User %s Not found.", name))
-		return nil, false, nil
+// notFound answers the Links 404 for the path's user when err is ENotFound, and says whether
+// it did.
+func notFound(w http.ResponseWriter, r *http.Request, err error) bool {
+	if roster.ErrorCodeOf(err) != roster.ENotFound {
+		return false
 	}
-	return u, err == nil, err
+	fail(w, http.StatusNotFound, fmt.Sprintf("User %s Not found.", r.PathValue("username")))
+	return true
 }
 
 func (s *Surface) getUser(w http.ResponseWriter, r *http.Request) error {
-	u, ok, err := s.findUser(w, r)
-	if !ok {
-		return err
+	u, views, err := s.svc.GetUserWithMemberships(r.Context(), r.PathValue("username"))
+	if notFound(w, r, err) {
+		return nil
 	}
-	v, err := s.view(r, u)
 	if err != nil {
 		return err
 	}
-	succeed(w, http.StatusOK, []userJSON{v}, "1 user found.")
+	tenants := make([]roster.UserTenant, len(views))
+	for i, v := range views {
+		tenants[i] = roster.UserTenant{Tenant: v.Tenant, JoinedAt: v.Membership.CreatedAt}
+	}
+	succeed(w, http.StatusOK, []userJSON{view(u, tenants)}, "1 user found.")
 	return nil
 }
 
@@ -445,18 +436,18 @@ func (s *Surface) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, ok, err := s.findUser(w, r)
-	if !ok {
-		return err
-	}
 	admin, join, err := s.scope(r, in)
 	if err != nil {
 		return err
 	}
-	if _, err := s.svc.UpdateUser(r.Context(), u.ID, service.UpdateUserInput{
+	u, err := s.svc.UpdateUser(r.Context(), r.PathValue("username"), service.UpdateUserInput{
 		Email: in.str("email"), EmailVerified: in.flag("confirm"), Active: in.flag("active"),
 		InstanceAdmin: admin, Password: in.str("password"), Join: join,
-	}); err != nil {
+	})
+	if notFound(w, r, err) {
+		return nil
+	}
+	if err != nil {
 		return s.conflictOrInvalid(err, in)
 	}
 	succeed(w, http.StatusOK, []usernameJSON{{u.Username}}, "User updated.")
@@ -464,11 +455,11 @@ func (s *Surface) updateUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Surface) deleteUser(w http.ResponseWriter, r *http.Request) error {
-	u, ok, err := s.findUser(w, r)
-	if !ok {
-		return err
+	u, err := s.svc.DeleteUser(r.Context(), r.PathValue("username"), nil)
+	if notFound(w, r, err) {
+		return nil
 	}
-	if err := s.svc.DeleteUser(r.Context(), u.ID, nil); err != nil {
+	if err != nil {
 		return err
 	}
 	succeed(w, http.StatusOK, []usernameJSON{{u.Username}}, "User deleted.")

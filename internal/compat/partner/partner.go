@@ -4,11 +4,12 @@
 // an instance administrator's token is accepted too.
 //
 // Users are listed in the order of their ids, which follows creation time (oldest first).
-// first_name and last_name are given and family name, last_logged_at the last login. A user
-// created with an email Roster already knows joins the portal (its password is left alone).
-// Removing a user takes it out of the portal, and deletes it from Roster when it belongs to
-// no other tenant and is not an instance administrator. attributes are accepted and not
-// kept: Roster has no place for them yet.
+// first_name and last_name are given and family name, last_logged_at the last login (of
+// accounts the portal manages). What the portal may see and do is the service's to decide: a
+// user created with an email Roster already knows is invited when the portal does not manage
+// it (the answer shows what the caller sent, nothing stored), and removing a user deletes the
+// account only when the portal manages it and no other tenant holds it. attributes are
+// accepted and not kept: Roster has no place for them yet.
 package partner
 
 import (
@@ -255,13 +256,13 @@ func (s *Surface) createUser(w http.ResponseWriter, r *http.Request) error {
 	if in.Locale == "" {
 		in.Locale = "en_US"
 	}
-	u, _, err := s.svc.CreateUserInTenant(r.Context(), r.PathValue("portalId"), service.CreateUserInput{
+	m, err := s.svc.CreateUserInTenant(r.Context(), r.PathValue("portalId"), service.CreateUserInput{
 		Email: in.Email, GivenName: in.FirstName, FamilyName: in.LastName, Locale: in.Locale, Password: in.Password,
-	}, in.Roles, service.JoinExisting)
+	}, in.Roles)
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, userView(u))
+	httpx.WriteJSON(w, http.StatusOK, userView(m.User))
 	return nil
 }
 
