@@ -171,6 +171,8 @@ type Tx interface {
 	CounterTx
 	ThrottleTx
 	ImportTx
+	OutboxTx
+	LinkTokenTx
 }
 
 // ImportTx loads many users at once, for migrations and benchmarks.

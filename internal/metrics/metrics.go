@@ -20,6 +20,7 @@ type Metrics struct {
 	latency  *prometheus.HistogramVec
 	logins   *prometheus.CounterVec
 	hashWait prometheus.Histogram
+	outbox   *outboxMetrics
 }
 
 // New returns the metrics of a server: db is its database pool (the writer, for SQLite),
@@ -41,7 +42,9 @@ func New(version string, db *sql.DB, hashQueue func() int64) *Metrics {
 			Name: "roster_password_hash_wait_seconds", Help: "Time password hashes waited for a free slot.",
 			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}),
+		outbox: newOutboxMetrics(),
 	}
+	m.registry.MustRegister(m.outbox.sent, m.outbox.failed, m.outbox.dead, m.outbox.delay)
 	m.registry.MustRegister(m.requests, m.latency, m.logins, m.hashWait,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "roster_password_hash_queue", Help: "Password hashes waiting for a free slot now.",

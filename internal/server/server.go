@@ -4,12 +4,14 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"sync/atomic"
 	"time"
 
@@ -19,7 +21,9 @@ import (
 	"github.com/rosterhq/roster/internal/compat/partner"
 	"github.com/rosterhq/roster/internal/httpapi"
 	"github.com/rosterhq/roster/internal/httpx"
+	"github.com/rosterhq/roster/internal/mail"
 	"github.com/rosterhq/roster/internal/metrics"
+	"github.com/rosterhq/roster/internal/outbox"
 	"github.com/rosterhq/roster/internal/password"
 	"github.com/rosterhq/roster/internal/seal"
 	"github.com/rosterhq/roster/internal/service"
@@ -51,7 +55,32 @@ type Config struct {
 	SecretKeyFile string
 	// Version is what the server reports of itself.
 	Version string
+	// Mail: SMTPURL (smtp:// or smtps://) or MailDir (write .eml files instead), not both;
+	// neither leaves mail off. See MailConfig.
+	Mail MailConfig
 }
+
+// MailConfig configures outbound mail and the outbox that sends it.
+type MailConfig struct {
+	SMTPURL   string
+	From      string // the From header
+	Dir       string
+	Templates string // a directory of templates overriding the built-in ones
+	// PublicURL starts the links in mail; empty: the server's own URL.
+	PublicURL string
+	ResetTTL  time.Duration
+	VerifyTTL time.Duration
+	// SkipVerification sends no verification mail to users that administrators create.
+	SkipVerification bool
+	// OutboxLease and OutboxRetry are the outbox's lease and its first wait after a failure.
+	OutboxLease time.Duration
+	OutboxRetry time.Duration
+	// SMTPTLS, for tests, is the TLS configuration (the roots to trust) of the SMTP client.
+	SMTPTLS *tls.Config
+}
+
+// Enabled reports whether mail is configured.
+func (c MailConfig) Enabled() bool { return c.SMTPURL != "" || c.Dir != "" }
 
 // DefaultConfig returns the configuration of a zero-setup server.
 func DefaultConfig() Config {
@@ -61,6 +90,8 @@ func DefaultConfig() Config {
 		ShutdownDelay: 2 * time.Second, ShutdownGrace: 15 * time.Second,
 		EllaCoreTenant: "ellacore", PartnerRateLimit: 500, PasswordMinLength: password.DefaultPolicy.MinLength, Version: "dev",
 		LoginLock: service.DefaultConfig().LoginLock,
+		Mail: MailConfig{From: "Roster <roster@localhost>", ResetTTL: service.DefaultResetTTL, VerifyTTL: service.DefaultVerifyTTL,
+			OutboxLease: outbox.DefaultConfig().Lease, OutboxRetry: 10 * time.Second},
 	}
 }
 
@@ -99,6 +130,35 @@ func (c Config) Validate() error {
 	if c.TokenMaxTTL < 0 || c.ShutdownDelay < 0 || c.ShutdownGrace < 0 {
 		errs = append(errs, errors.New("token max TTL, shutdown delay and shutdown grace must not be negative"))
 	}
+	errs = append(errs, c.Mail.validate())
+	return errors.Join(errs...)
+}
+
+func (c MailConfig) validate() error {
+	var errs []error
+	if c.SMTPURL != "" && c.Dir != "" {
+		errs = append(errs, errors.New("--smtp-url and --mail-dir: give one of them, not both"))
+	}
+	if c.SMTPURL != "" {
+		if _, err := mail.ParseSMTP(c.SMTPURL); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if _, err := mail.NewMailer(nil, nil, c.From); err != nil {
+		errs = append(errs, err)
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, fmt.Errorf("--public-url %q: want an http:// or https:// URL such as https://roster.example.com", c.PublicURL))
+		}
+	}
+	if c.ResetTTL < time.Minute || c.VerifyTTL < time.Minute {
+		errs = append(errs, errors.New("--reset-ttl and --verify-ttl: must be at least 1m"))
+	}
+	if c.OutboxLease < 2*time.Second || c.OutboxRetry < 100*time.Millisecond {
+		errs = append(errs, errors.New("--outbox-lease must be at least 2s and --outbox-retry at least 100ms"))
+	}
 	return errors.Join(errs...)
 }
 
@@ -115,6 +175,7 @@ type Server struct {
 	mln     net.Listener
 	ready   atomic.Bool // /readyz answers 200 only while this is set
 	routes  []string
+	outbox  *outbox.Worker // nil when mail is off
 }
 
 // Open validates cfg, opens and migrates the database and builds the service.
@@ -136,9 +197,24 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	hasher := password.NewHasher(password.DefaultParams)
 	m := metrics.New(cfg.Version, db.Pool(), hasher.Waiting)
 	hasher.OnWait = m.ObserveHashWait
+	s := &Server{cfg: cfg, log: log, db: db, metrics: m}
+	mailer, err := openMailer(cfg.Mail, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	mc := service.MailConfig{Enabled: mailer != nil, ResetTTL: cfg.Mail.ResetTTL, VerifyTTL: cfg.Mail.VerifyTTL,
+		SkipVerificationMail: cfg.Mail.SkipVerification, Wake: s.wakeOutbox}
 	svc := service.New(db, hasher, service.Config{SessionTTL: cfg.SessionTTL, TokenMaxTTL: cfg.TokenMaxTTL, ObserveLogin: m.ObserveLogin,
-		PasswordPolicy: password.Policy{MinLength: cfg.PasswordMinLength}, LoginLock: cfg.LoginLock, Sealer: sealer}, log)
-	s := &Server{cfg: cfg, log: log, db: db, svc: svc, metrics: m}
+		PasswordPolicy: password.Policy{MinLength: cfg.PasswordMinLength}, LoginLock: cfg.LoginLock, Sealer: sealer, Mail: mc}, log)
+	s.svc = svc
+	m.WatchOutbox(svc.CountOutbox)
+	if mailer != nil {
+		s.outbox = outbox.New(db, outbox.Config{Lease: cfg.Mail.OutboxLease}, log, m, outbox.Kind{
+			Name: service.MailKind, Sender: svc.MailSender(mailer, s.publicURL),
+			Policy: outbox.Policy{MaxAttempts: 20, MaxAge: 24 * time.Hour, Backoff: cfg.Mail.OutboxRetry, MaxBackoff: time.Hour, Concurrency: 8},
+		})
+	}
 	// The Ella Core surface serves one tenant: bound here, once, before any request.
 	ella, err := svc.EnsureTenantAsSystem(ctx, cfg.EllaCoreTenant, "Ella Core")
 	if err != nil {
@@ -162,6 +238,46 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s.http = newHTTPServer(api, log)
 	s.routes = api.Routes()
 	return s, nil
+}
+
+// openMailer builds the mail transport the configuration names, or nil when mail is off.
+func openMailer(c MailConfig, log *slog.Logger) (*mail.Mailer, error) {
+	var tr mail.Transport
+	switch {
+	case c.SMTPURL != "":
+		smtp, err := mail.ParseSMTP(c.SMTPURL)
+		if err != nil {
+			return nil, err
+		}
+		smtp.TLS = c.SMTPTLS
+		log.Info("mail: sending through SMTP", "server", smtp.String(), "from", c.From)
+		tr = smtp
+	case c.Dir != "":
+		log.Info("mail: writing each message to a file instead of sending it", "dir", c.Dir)
+		tr = &mail.Dir{Path: c.Dir}
+	default:
+		log.Info("mail is off: no --smtp-url or --mail-dir")
+		return nil, nil
+	}
+	tpl, err := mail.NewTemplates(c.Templates)
+	if err != nil {
+		return nil, err
+	}
+	return mail.NewMailer(tr, tpl, c.From)
+}
+
+// publicURL is the base of the links in mail.
+func (s *Server) publicURL() string {
+	if s.cfg.Mail.PublicURL != "" {
+		return s.cfg.Mail.PublicURL
+	}
+	return s.URL()
+}
+
+func (s *Server) wakeOutbox() {
+	if s.outbox != nil {
+		s.outbox.Wake()
+	}
 }
 
 // Routes returns every route pattern the server answers on its main address.
@@ -240,6 +356,16 @@ func (s *Server) Serve(ctx context.Context) error {
 		s.log.Info("metrics listening", "addr", s.mln.Addr().String())
 		go func() { errc <- s.mhttp.Serve(s.mln) }()
 	}
+	// The outbox outlives the listener, so that requests still being answered can queue mail.
+	octx, stopOutbox := context.WithCancel(context.Background())
+	outboxDone := make(chan struct{})
+	go func() {
+		defer close(outboxDone)
+		if s.outbox != nil {
+			s.outbox.Run(octx)
+		}
+	}()
+	defer func() { stopOutbox(); <-outboxDone }()
 	s.ready.Store(true)
 	select {
 	case err := <-errc:

@@ -67,12 +67,18 @@ func (s *Service) Bootstrap(ctx context.Context, in BootstrapInput) (*SessionRes
 		if err := audit(ctx, tx, event{action: "auth.bootstrap", targetKind: targetUser, targetID: u.ID}); err != nil {
 			return err
 		}
+		if err := s.verifyNewUser(ctx, tx, u, nil, true); err != nil {
+			return err
+		}
 		if err := join(ctx, tx, u.ID, in.Join); err != nil {
 			return err
 		}
 		res, err = s.startSession(ctx, tx, u)
 		return err
 	})
+	if err == nil {
+		s.wake()
+	}
 	return res, err
 }
 

@@ -29,6 +29,8 @@ type Config struct {
 	// Sealer encrypts the secrets Roster must read back; nil when no --secret-key-file is set,
 	// and then the features that need one refuse with EUnavailable.
 	Sealer *seal.Sealer
+	// Mail says whether and how people are mailed (verification, password reset).
+	Mail MailConfig
 }
 
 // DefaultConfig returns the configuration used when none is given.
@@ -51,6 +53,12 @@ func New(store roster.Store, hasher *password.Hasher, cfg Config, log *slog.Logg
 	}
 	if cfg.LoginLock <= 0 {
 		cfg.LoginLock = DefaultConfig().LoginLock
+	}
+	if cfg.Mail.ResetTTL <= 0 {
+		cfg.Mail.ResetTTL = DefaultResetTTL
+	}
+	if cfg.Mail.VerifyTTL <= 0 {
+		cfg.Mail.VerifyTTL = DefaultVerifyTTL
 	}
 	return &Service{store: store, hasher: hasher, cfg: cfg, log: log}
 }

@@ -48,6 +48,9 @@ func (s *Service) CreateUserInTenant(ctx context.Context, tenantRef string, in C
 			if err := audit(ctx, tx, event{action: "user.created", targetKind: targetUser, targetID: account.ID}); err != nil {
 				return err
 			}
+			if err := s.verifyNewUser(ctx, tx, account, in.SendVerification, false); err != nil {
+				return err
+			}
 		case err != nil:
 			return err
 		}
@@ -65,6 +68,7 @@ func (s *Service) CreateUserInTenant(ctx context.Context, tenantRef string, in C
 	if err != nil {
 		return nil, err
 	}
+	s.wake()
 	return m, nil
 }
 

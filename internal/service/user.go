@@ -27,6 +27,9 @@ type CreateUserInput struct {
 	// Join makes the new user a member of these tenants in the same transaction, under the
 	// rules of AddMember.
 	Join []TenantRoles
+	// SendVerification, when set, says whether to mail an unverified user a verification link
+	// regardless of the instance setting (--skip-verification-mail).
+	SendVerification *bool
 }
 
 // TenantRoles names a tenant (id or slug) and roles in it (ids or names).
@@ -154,11 +157,15 @@ func (s *Service) createUser(ctx context.Context, in CreateUserInput) (*roster.U
 		if err := audit(ctx, tx, event{action: "user.created", targetKind: targetUser, targetID: u.ID}); err != nil {
 			return err
 		}
+		if err := s.verifyNewUser(ctx, tx, u, in.SendVerification, false); err != nil {
+			return err
+		}
 		return join(ctx, tx, u.ID, in.Join)
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.wake()
 	return u, nil
 }
 
@@ -303,12 +310,15 @@ func (s *Service) UpdateUser(ctx context.Context, ref string, in UpdateUserInput
 		if err := checkVersion(in.IfMatch, u.Version); err != nil {
 			return err
 		}
-		wasAdmin, wasActive := u.InstanceAdmin && u.Active, u.Active
+		wasAdmin, wasActive, oldEmail := u.InstanceAdmin && u.Active, u.Active, u.Email
 		applyUserUpdate(u, in)
 		if in.ManagedBy != nil {
 			if u.ManagedBy, err = managingTenant(ctx, tx, *in.ManagedBy); err != nil {
 				return err
 			}
+		}
+		if err := s.addressChangedByAdmin(ctx, tx, oldEmail, u, in); err != nil {
+			return err
 		}
 		if wasAdmin && !(u.InstanceAdmin && u.Active) {
 			if err := refuseLastInstanceAdmin(ctx, tx); err != nil {
@@ -360,6 +370,9 @@ func (s *Service) UpdateUser(ctx context.Context, ref string, in UpdateUserInput
 		}
 		return join(ctx, tx, u.ID, in.Join)
 	})
+	if err == nil {
+		s.wake()
+	}
 	return u, err
 }
 

@@ -24,6 +24,9 @@ type dialect interface {
 	translate(err error) error
 	// retryable reports whether a transaction that failed with err may succeed if run again.
 	retryable(err error) bool
+	// skipLocked is the clause that makes a SELECT lock its rows and pass over rows another
+	// transaction has locked; SQLite, which has one writer at a time, needs none.
+	skipLocked() string
 }
 
 var (
@@ -62,6 +65,8 @@ func (sqliteDialect) translate(err error) error {
 // SQLite serializes writers itself; a busy error has already waited out the busy timeout.
 func (sqliteDialect) retryable(error) bool { return false }
 
+func (sqliteDialect) skipLocked() string { return "" }
+
 type postgresDialect struct{}
 
 func (postgresDialect) name() string            { return "postgres" }
@@ -93,6 +98,8 @@ func (postgresDialect) translate(err error) error {
 	}
 	return fmt.Errorf("postgres: %w", err)
 }
+
+func (postgresDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
 
 func (postgresDialect) retryable(err error) bool {
 	var pe *pgconn.PgError

@@ -19,6 +19,9 @@ const (
 	PrefixSession  = "rss_"
 	PrefixAPIToken = "rsp_"
 	PrefixKey      = "sk:"
+	// PrefixLink begins the single-use secrets of emailed links (verify an address, reset a
+	// password, accept an invitation).
+	PrefixLink = "rsl_"
 )
 
 const (

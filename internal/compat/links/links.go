@@ -406,8 +406,13 @@ func (s *Surface) createUser(w http.ResponseWriter, r *http.Request) error {
 	if admin != nil {
 		cu.InstanceAdmin = *admin
 	}
+	// Links has no verification mail: a user created here gets none unless the caller asks
+	// for one by sending "confirm": false.
+	send := false
+	cu.SendVerification = &send
 	if c := in.flag("confirm"); c != nil {
 		cu.EmailVerified = *c
+		send = !*c
 	}
 	u, err := s.svc.CreateUser(r.Context(), cu)
 	if err != nil {
