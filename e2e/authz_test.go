@@ -23,7 +23,7 @@ type matrix struct {
 }
 
 func newMatrix(t *testing.T) *matrix {
-	e := newEnv(t, func(c *server.Config) { c.EllaCoreTenant = "acme" })
+	e := newEnv(t, func(c *server.Config) { c.EllaCoreTenant = "acme"; c.Mail.Dir = t.TempDir() })
 	m := &matrix{e: e, root: e.bootstrap()}
 	for _, slug := range []string{"doomed", "globex"} { // acme: the server made it at start-up
 		e.createTenant(m.root, slug)
@@ -223,6 +223,17 @@ func (m *matrix) rows() []matrixRow {
 		{"GET /v1/tenants/{tenant}/audit-events", at("/v1/tenants/acme/audit-events"), nil, false, want{unauth, forbid, forbid, ok, hidden, ok, hidden, ok}},
 		{"GET /v1/events", at("/v1/events"), nil, false, want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, ok}},
 		{"GET /v1/tenants/{tenant}/events", at("/v1/tenants/acme/events"), nil, false, want{unauth, forbid, forbid, ok, hidden, ok, hidden, ok}},
+
+		// Mail: reset and verification links, address changes.
+		{"POST /v1/auth/password-reset", at("/v1/auth/password-reset"), obj("login", freshEmail), false, every(http.StatusAccepted)},
+		{"POST /v1/auth/password-reset/complete", at("/v1/auth/password-reset/complete"), obj("token", "rsl_x", "password", strong), false, every(bad)},
+		{"POST /v1/auth/email-verification/complete", at("/v1/auth/email-verification/complete"), obj("token", "rsl_x"), false, every(bad)},
+		{"POST /v1/me/email-verification", at("/v1/me/email-verification"), nil, false,
+			want{unauth, http.StatusAccepted, http.StatusAccepted, http.StatusAccepted, http.StatusAccepted, forbid, forbid, http.StatusAccepted}},
+		{"POST /v1/me/email-change", at("/v1/me/email-change"), obj("email", freshEmail, "current_password", testPassword), false,
+			want{unauth, http.StatusAccepted, http.StatusAccepted, http.StatusAccepted, http.StatusAccepted, forbid, forbid, http.StatusAccepted}},
+		{"POST /v1/users/{user}/password-reset", func() string { return "/v1/users/" + m.target + "/password-reset" }, nil, false,
+			want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, http.StatusAccepted}},
 
 		// Exolink: reads need membership, writes admin.
 		{"GET /compat/exolink/tenant/{tenant}/user", at("/compat/exolink/tenant/acme/user"), nil, false, want{unauth, ok, ok, ok, hidden, ok, hidden, ok}},

@@ -105,7 +105,7 @@ func newEnv(t testing.TB, options ...func(*server.Config)) *env {
 
 // secretShape matches every kind of secret Roster issues, and the tests' passwords: none may
 // ever reach a log line.
-var secretShape = regexp.MustCompile(`rs[sp]_[0-9A-Za-z]{20,}|sk:[0-9A-Za-z]{20,}|ellacore_[0-9A-Za-z]{12}_|` +
+var secretShape = regexp.MustCompile(`rs[spl]_[0-9A-Za-z]{20,}|sk:[0-9A-Za-z]{20,}|ellacore_[0-9A-Za-z]{12}_|` +
 	regexp.QuoteMeta(testPassword) + `|plum-tree-4[0-9]|new password|login phrase|orchard lantern`)
 
 // db opens the server's database directly, for tests and benchmarks that look underneath.

@@ -76,7 +76,8 @@ type Server struct {
 	// TempFail makes the next that many messages fail at the end of DATA with 451.
 	TempFail atomic.Int64
 	// Hold, when set, makes DATA wait until the channel closes (to kill a sender mid-send).
-	hold    atomic.Pointer[chan struct{}]
+	hold    atomic.Pointer[holdState]
+	held    []*Message
 	inData  atomic.Int64
 	dataSig chan struct{}
 }
@@ -126,20 +127,33 @@ func (s *Server) URL() string {
 	return u.String()
 }
 
-// HoldData makes every DATA wait until Release.
-func (s *Server) HoldData() {
-	ch := make(chan struct{})
-	s.hold.Store(&ch)
+// HoldData makes every DATA wait until Release; with drop, a held message is then refused
+// with 451 (its sender is gone by then, in the tests that use it) and kept in Held only.
+func (s *Server) HoldData(drop bool) {
+	s.hold.Store(&holdState{release: make(chan struct{}), drop: drop})
+}
+
+type holdState struct {
+	release chan struct{}
+	drop    bool
+}
+
+// Held returns the messages that were held and dropped.
+func (s *Server) Held() []*Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*Message(nil), s.held...)
 }
 
 // Release lets held DATA commands go on.
 func (s *Server) Release() {
-	if ch := s.hold.Swap(nil); ch != nil {
-		close(*ch)
+	if h := s.hold.Swap(nil); h != nil {
+		close(h.release)
 	}
 }
 
-// WaitInData waits until a client is inside DATA (held or not), or fails t.
+// WaitInData waits until a client has sent a message's data and awaits the answer, held by
+// HoldData, or fails t.
 func (s *Server) WaitInData(t testing.TB, timeout time.Duration) {
 	t.Helper()
 	select {
@@ -217,16 +231,24 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 
 func (ss *session) Data(r io.Reader) error {
 	start := time.Now()
-	select {
-	case ss.srv.dataSig <- struct{}{}:
-	default:
-	}
 	raw, err := io.ReadAll(r)
 	if err != nil {
 		return err
 	}
-	if ch := ss.srv.hold.Load(); ch != nil {
-		<-*ch
+	if h := ss.srv.hold.Load(); h != nil {
+		select {
+		case ss.srv.dataSig <- struct{}{}:
+		default:
+		}
+		<-h.release
+		if h.drop {
+			if m, err := Parse(raw); err == nil {
+				ss.srv.mu.Lock()
+				ss.srv.held = append(ss.srv.held, m)
+				ss.srv.mu.Unlock()
+			}
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "held and dropped"}
+		}
 	}
 	if ss.srv.TempFail.Add(-1) >= 0 {
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
