@@ -460,7 +460,7 @@ func TestTwoReplicasMailOnce(t *testing.T) {
 
 // writableDB opens the server's database for a test that writes beside the server: on SQLite
 // with a busy timeout, so that it queues behind the server's writer.
-func writableDB(t *testing.T, e *env) *sql.DB {
+func writableDB(t testing.TB, e *env) *sql.DB {
 	t.Helper()
 	if testdb.Kind() == testdb.Postgres {
 		return e.db(t)
