@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 )
@@ -37,6 +38,14 @@ type Data struct {
 // which escapes every value). A locale falls back from "de-AT" to "de" to "en".
 type Templates struct {
 	dir string // the operator's overrides; "" for none
+
+	mu     sync.Mutex
+	parsed map[string]*parsedTemplate // by name and locale, parsed once
+}
+
+type parsedTemplate struct {
+	text *texttemplate.Template
+	html *htmltemplate.Template // nil when there is no HTML body
 }
 
 // NewTemplates returns templates overridden from dir (which may be empty). Every file in dir
@@ -127,42 +136,64 @@ func (t *Templates) source(name, locale, ext string) (string, bool, error) {
 	return "", false, nil
 }
 
+// load parses template name for locale, once.
+func (t *Templates) load(name, locale string) (*parsedTemplate, error) {
+	key := name + "\x00" + locale
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if p, ok := t.parsed[key]; ok {
+		return p, nil
+	}
+	src, ok, err := t.source(name, locale, "txt")
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("mail: no template %q", name)
+	}
+	p := &parsedTemplate{}
+	if p.text, err = texttemplate.New(name).Funcs(textFuncs).Option("missingkey=error").Parse(src); err != nil {
+		return nil, fmt.Errorf("mail template %s: %w", name, err)
+	}
+	if src, ok, err = t.source(name, locale, "html"); err != nil {
+		return nil, err
+	}
+	if ok {
+		if p.html, err = htmltemplate.New(name).Funcs(htmlFuncs).Parse(src); err != nil {
+			return nil, fmt.Errorf("mail template %s.html: %w", name, err)
+		}
+	}
+	if t.parsed == nil {
+		t.parsed = map[string]*parsedTemplate{}
+	}
+	t.parsed[key] = p
+	return p, nil
+}
+
 // Render returns the subject and bodies of template name in locale.
 func (t *Templates) Render(name, locale string, d Data) (subject, text, html string, err error) {
 	if d.Product == "" {
 		d.Product = "Roster"
 	}
-	src, ok, err := t.source(name, locale, "txt")
+	p, err := t.load(name, locale)
 	if err != nil {
 		return "", "", "", err
 	}
-	if !ok {
-		return "", "", "", fmt.Errorf("mail: no template %q", name)
-	}
-	tt, err := texttemplate.New(name).Funcs(textFuncs).Option("missingkey=error").Parse(src)
-	if err != nil {
-		return "", "", "", fmt.Errorf("mail template %s: %w", name, err)
-	}
 	var b bytes.Buffer
-	if err := tt.Execute(&b, d); err != nil {
+	if err := p.text.Execute(&b, d); err != nil {
 		return "", "", "", fmt.Errorf("mail template %s: %w", name, err)
 	}
 	head, body, _ := strings.Cut(strings.ReplaceAll(b.String(), "\r\n", "\n"), "\n\n")
-	subject, ok = strings.CutPrefix(head, "Subject: ")
+	subject, ok := strings.CutPrefix(head, "Subject: ")
 	if !ok || strings.Contains(subject, "\n") {
 		return "", "", "", fmt.Errorf(`mail template %s: the first line must be "Subject: …", then an empty line`, name)
 	}
 	text = strings.TrimLeft(body, "\n")
-	src, ok, err = t.source(name, locale, "html")
-	if err != nil || !ok {
-		return strings.TrimSpace(subject), text, "", err
-	}
-	ht, err := htmltemplate.New(name).Funcs(htmlFuncs).Parse(src)
-	if err != nil {
-		return "", "", "", fmt.Errorf("mail template %s.html: %w", name, err)
+	if p.html == nil {
+		return strings.TrimSpace(subject), text, "", nil
 	}
 	b.Reset()
-	if err := ht.Execute(&b, d); err != nil {
+	if err := p.html.Execute(&b, d); err != nil {
 		return "", "", "", fmt.Errorf("mail template %s.html: %w", name, err)
 	}
 	return strings.TrimSpace(subject), text, b.String(), nil

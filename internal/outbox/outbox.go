@@ -181,25 +181,35 @@ func (w *Worker) Run(ctx context.Context) {
 func (w *Worker) loop(ctx context.Context, k *kindLoop) {
 	slots := make(chan struct{}, k.Policy.Concurrency)
 	freed := make(chan struct{}, k.Policy.Concurrency)
+	rec := newRecorder(w, k)
 	var inflight sync.WaitGroup
-	defer inflight.Wait()
+	defer func() { inflight.Wait(); rec.close() }()
 	kinds := []string{k.Name}
+	prep, _ := k.Sender.(Preparer)
 	for ctx.Err() == nil {
 		free := cap(slots) - len(slots)
 		var claimed []*roster.OutboxMessage
+		var refused []outcome
 		if free > 0 {
 			now := time.Now().UTC()
 			err := w.store.Write(ctx, func(tx roster.Tx) (err error) {
-				claimed, err = tx.ClaimOutbox(ctx, kinds, w.cfg.Owner, now, now.Add(w.cfg.Lease), free)
+				if claimed, err = tx.ClaimOutbox(ctx, kinds, w.cfg.Owner, now, now.Add(w.cfg.Lease), free); err != nil || prep == nil {
+					return err
+				}
+				refused, claimed, err = w.prepare(ctx, tx, k, prep, claimed)
 				return err
 			})
 			if err != nil && ctx.Err() == nil {
 				w.log.Warn("outbox: could not claim messages", "kind", k.Name, "error", err)
+				claimed, refused = nil, nil
+			}
+			for _, o := range refused {
+				w.report(k, o)
 			}
 			for _, m := range claimed {
 				slots <- struct{}{}
 				inflight.Go(func() {
-					w.attempt(k, m)
+					w.attempt(k, rec, m)
 					<-slots
 					select {
 					case freed <- struct{}{}:
@@ -207,7 +217,7 @@ func (w *Worker) loop(ctx context.Context, k *kindLoop) {
 					}
 				})
 			}
-			if len(claimed) == free {
+			if n := len(claimed) + len(refused); n == free {
 				continue // there may be more due at once
 			}
 		}
@@ -238,53 +248,176 @@ func (w *Worker) loop(ctx context.Context, k *kindLoop) {
 	}
 }
 
-// attempt sends one message and records the outcome. It outlives the worker's context, so
-// that a shutdown does not abandon a message mid-send, but not half the lease.
-func (w *Worker) attempt(k *kindLoop, m *roster.OutboxMessage) {
+// Preparer is an optional interface of a Sender. Prepare runs for each claimed message inside
+// the transaction that claims it, before the attempt, so that what an attempt must write first
+// (a mail's single-use link) costs no transaction of its own. An error fails the attempt as a
+// Send error would.
+type Preparer interface {
+	Prepare(ctx context.Context, tx roster.Tx, m *roster.OutboxMessage) error
+}
+
+// prepare runs prep for each claimed message in the claiming transaction. Messages it fails
+// have their outcome recorded in the same transaction and are returned apart.
+func (w *Worker) prepare(ctx context.Context, tx roster.Tx, k *kindLoop, prep Preparer, claimed []*roster.OutboxMessage) ([]outcome, []*roster.OutboxMessage, error) {
+	var refused []outcome
+	var ready []*roster.OutboxMessage
+	for _, m := range claimed {
+		err := prep.Prepare(ctx, tx, m)
+		if err == nil {
+			ready = append(ready, m)
+			continue
+		}
+		o := w.judge(k, m, err)
+		if err := o.record(ctx, tx, w.cfg.Owner); err != nil {
+			return nil, nil, err
+		}
+		refused = append(refused, o)
+	}
+	return refused, ready, nil
+}
+
+// outcome is what became of one attempt.
+type outcome struct {
+	m    *roster.OutboxMessage
+	err  error     // nil: sent
+	dead bool      // given up on
+	next time.Time // when to retry, when neither sent nor dead
+	at   time.Time
+	lost bool // the lease was gone when the outcome was recorded
+}
+
+// judge decides what an attempt that ended with err means for m.
+func (w *Worker) judge(k *kindLoop, m *roster.OutboxMessage, err error) outcome {
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	o := outcome{m: m, err: err, at: now}
+	switch {
+	case err == nil:
+	case IsPermanent(err) || m.Attempts >= k.Policy.MaxAttempts || now.Sub(m.CreatedAt) >= k.Policy.MaxAge:
+		o.dead = true
+	default:
+		o.next = now.Add(backoff(k.Policy, m.Attempts))
+	}
+	return o
+}
+
+// record writes the outcome in tx, only while owner holds the lease.
+func (o *outcome) record(ctx context.Context, tx roster.Tx, owner string) error {
+	var err error
+	switch {
+	case o.err == nil:
+		err = tx.MarkOutboxSent(ctx, o.m.ID, owner, o.at)
+	case o.dead:
+		err = tx.KillOutbox(ctx, o.m.ID, owner, errorText(o.err), o.at)
+	default:
+		err = tx.RetryOutbox(ctx, o.m.ID, owner, o.next, errorText(o.err), o.at)
+	}
+	if roster.ErrorCodeOf(err) == roster.ENotFound {
+		o.lost, err = true, nil
+	}
+	return err
+}
+
+// attempt sends one message and has its outcome recorded. It outlives the worker's context,
+// so that a shutdown does not abandon a message mid-send, but not half the lease.
+func (w *Worker) attempt(k *kindLoop, rec *recorder, m *roster.OutboxMessage) {
 	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Lease/2)
 	defer cancel()
-	err := k.Sender.Send(ctx, m)
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	var record func(tx roster.Tx) error
-	switch {
-	case err == nil:
-		record = func(tx roster.Tx) error { return tx.MarkOutboxSent(ctx, m.ID, w.cfg.Owner, now) }
-	case IsPermanent(err) || m.Attempts >= k.Policy.MaxAttempts || now.Sub(m.CreatedAt) >= k.Policy.MaxAge:
-		record = func(tx roster.Tx) error { return tx.KillOutbox(ctx, m.ID, w.cfg.Owner, errorText(err), now) }
-	default:
-		next := now.Add(backoff(k.Policy, m.Attempts))
-		record = func(tx roster.Tx) error { return tx.RetryOutbox(ctx, m.ID, w.cfg.Owner, next, errorText(err), now) }
+	o := w.judge(k, m, k.Sender.Send(ctx, m))
+	if err := rec.record(&o); err != nil {
+		w.log.Error("outbox: could not record an attempt; it is retried when the lease runs out",
+			"kind", k.Name, "message", m.ID, "attempt", m.Attempts, "error", err)
+		return
 	}
-	rerr := w.store.Write(ctx, record)
+	w.report(k, o)
+}
+
+// report logs and counts a recorded outcome.
+func (w *Worker) report(k *kindLoop, o outcome) {
+	m := o.m
 	switch {
-	case roster.ErrorCodeOf(rerr) == roster.ENotFound:
+	case o.lost:
 		w.log.Warn("outbox: lease lost before the outcome was recorded; another worker retries it",
 			"kind", k.Name, "message", m.ID, "attempt", m.Attempts)
-		return
-	case rerr != nil:
-		w.log.Error("outbox: could not record an attempt; it is retried when the lease runs out",
-			"kind", k.Name, "message", m.ID, "attempt", m.Attempts, "error", rerr)
-		return
-	}
-	switch {
-	case err == nil:
+	case o.err == nil:
 		if w.obs != nil {
-			w.obs.ObserveOutboxSent(k.Name, now.Sub(m.CreatedAt))
+			w.obs.ObserveOutboxSent(k.Name, o.at.Sub(m.CreatedAt))
 		}
 		w.log.Debug("outbox: sent", "kind", k.Name, "message", m.ID, "attempt", m.Attempts)
-	case IsPermanent(err) || m.Attempts >= k.Policy.MaxAttempts || now.Sub(m.CreatedAt) >= k.Policy.MaxAge:
+	case o.dead:
 		if w.obs != nil {
 			w.obs.ObserveOutboxFailure(k.Name)
 			w.obs.ObserveOutboxDead(k.Name)
 		}
 		w.log.Error("outbox: message cannot be sent; it is dead (roster mail list shows it)",
-			"kind", k.Name, "message", m.ID, "attempts", m.Attempts, "permanent", IsPermanent(err), "error", errorText(err))
+			"kind", k.Name, "message", m.ID, "attempts", m.Attempts, "permanent", IsPermanent(o.err), "error", errorText(o.err))
 	default:
 		if w.obs != nil {
 			w.obs.ObserveOutboxFailure(k.Name)
 		}
 		w.log.Warn("outbox: attempt failed; retrying later", "kind", k.Name, "message", m.ID, "attempt", m.Attempts,
-			"error", errorText(err))
+			"error", errorText(o.err))
+	}
+}
+
+// recorder writes outcomes in batches: while one transaction commits, the outcomes that
+// finish meanwhile wait for the next, so many attempts cost one commit.
+type recorder struct {
+	w    *Worker
+	reqs chan recordReq
+	done chan struct{}
+}
+
+type recordReq struct {
+	o   *outcome
+	err chan error
+}
+
+const maxRecordBatch = 64
+
+func newRecorder(w *Worker, k *kindLoop) *recorder {
+	r := &recorder{w: w, reqs: make(chan recordReq, k.Policy.Concurrency), done: make(chan struct{})}
+	go r.run()
+	return r
+}
+
+func (r *recorder) record(o *outcome) error {
+	req := recordReq{o: o, err: make(chan error, 1)}
+	r.reqs <- req
+	return <-req.err
+}
+
+func (r *recorder) close() { close(r.reqs); <-r.done }
+
+func (r *recorder) run() {
+	defer close(r.done)
+	for first := range r.reqs {
+		batch := []recordReq{first}
+	more:
+		for len(batch) < maxRecordBatch {
+			select {
+			case req, ok := <-r.reqs:
+				if !ok {
+					break more
+				}
+				batch = append(batch, req)
+			default:
+				break more
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), r.w.cfg.Lease/2)
+		err := r.w.store.Write(ctx, func(tx roster.Tx) error {
+			for _, req := range batch {
+				req.o.lost = false
+				if err := req.o.record(ctx, tx, r.w.cfg.Owner); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		cancel()
+		for _, req := range batch {
+			req.err <- err
+		}
 	}
 }
 

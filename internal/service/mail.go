@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -127,46 +128,90 @@ func (s *Service) RequeueMailAsSystem(ctx context.Context, id string) error {
 }
 
 // MailSender returns the outbox sender of kind mail: for each attempt it mints the message's
-// link (a fresh secret whose hash is stored, so that no secret ever waits in the database),
-// renders the templates in the recipient's locale and hands the message to m's transport.
-// baseURL returns the public URL the links start with.
+// link (a fresh secret whose hash is stored, so that no secret ever waits in the database to be
+// sent), renders the templates in the recipient's locale and hands the message to m's
+// transport. baseURL returns the public URL the links start with.
 func (s *Service) MailSender(m *mail.Mailer, baseURL func() string) outbox.Sender {
-	return outbox.SenderFunc(func(ctx context.Context, msg *roster.OutboxMessage) error {
-		var p mailPayload
-		if err := json.Unmarshal([]byte(msg.Payload), &p); err != nil {
-			return outbox.Permanent(fmt.Errorf("mail payload: %w", err))
-		}
-		d := mail.Data{Name: p.Data.Name, Email: p.To, OldEmail: p.Data.OldEmail, NewEmail: p.Data.NewEmail,
-			Tenant: p.Data.Tenant, Inviter: p.Data.Inviter}
-		if p.Link != nil {
-			t := now()
-			if !p.Link.ExpiresAt.After(t) {
-				return outbox.Permanent(errors.New("its link expired before the message could be sent"))
-			}
-			secret, hash := token.New(token.PrefixLink)
-			err := s.store.Write(ctx, func(tx roster.Tx) error {
-				if err := tx.DeleteExpiredLinkTokens(ctx, p.Link.SubjectID, t); err != nil {
-					return err
-				}
-				return tx.CreateLinkToken(ctx, &roster.LinkToken{TokenHash: hash, Purpose: p.Link.Purpose,
-					SubjectID: p.Link.SubjectID, Email: p.To, OutboxID: msg.ID, CreatedAt: t, ExpiresAt: p.Link.ExpiresAt})
+	return &mailSender{svc: s, mailer: m, baseURL: baseURL}
+}
+
+type mailSender struct {
+	svc     *Service
+	mailer  *mail.Mailer
+	baseURL func() string
+	// minted holds the secret Prepare made for a claimed message until its attempt sends it:
+	// only in memory, so a process that dies takes it along and the next attempt mints anew.
+	minted sync.Map // message id → secret
+}
+
+func parseMail(msg *roster.OutboxMessage) (mailPayload, error) {
+	var p mailPayload
+	if err := json.Unmarshal([]byte(msg.Payload), &p); err != nil {
+		return p, outbox.Permanent(fmt.Errorf("mail payload: %w", err))
+	}
+	return p, nil
+}
+
+// mint stores the hash of a new secret for the message's link in tx and returns the secret.
+func mint(ctx context.Context, tx roster.Tx, msg *roster.OutboxMessage, p mailPayload) (string, error) {
+	t := now()
+	if !p.Link.ExpiresAt.After(t) {
+		return "", outbox.Permanent(errors.New("its link expired before the message could be sent"))
+	}
+	secret, hash := token.New(token.PrefixLink)
+	if err := tx.DeleteExpiredLinkTokens(ctx, p.Link.SubjectID, t); err != nil {
+		return "", err
+	}
+	err := tx.CreateLinkToken(ctx, &roster.LinkToken{TokenHash: hash, Purpose: p.Link.Purpose,
+		SubjectID: p.Link.SubjectID, Email: p.To, OutboxID: msg.ID, CreatedAt: t, ExpiresAt: p.Link.ExpiresAt})
+	return secret, err
+}
+
+// Prepare mints the link of a claimed message in the claiming transaction.
+func (ms *mailSender) Prepare(ctx context.Context, tx roster.Tx, msg *roster.OutboxMessage) error {
+	p, err := parseMail(msg)
+	if err != nil || p.Link == nil {
+		return err
+	}
+	secret, err := mint(ctx, tx, msg, p)
+	if err != nil {
+		return err
+	}
+	ms.minted.Store(msg.ID, secret)
+	return nil
+}
+
+func (ms *mailSender) Send(ctx context.Context, msg *roster.OutboxMessage) error {
+	p, err := parseMail(msg)
+	if err != nil {
+		return err
+	}
+	d := mail.Data{Name: p.Data.Name, Email: p.To, OldEmail: p.Data.OldEmail, NewEmail: p.Data.NewEmail,
+		Tenant: p.Data.Tenant, Inviter: p.Data.Inviter}
+	if p.Link != nil {
+		v, ok := ms.minted.LoadAndDelete(msg.ID)
+		secret, _ := v.(string)
+		if !ok { // not prepared by this process's claim: mint now
+			err := ms.svc.store.Write(ctx, func(tx roster.Tx) (err error) {
+				secret, err = mint(ctx, tx, msg, p)
+				return err
 			})
 			if err != nil {
 				return err
 			}
-			d.Link = strings.TrimRight(baseURL(), "/") + p.Link.Path + "?token=" + url.QueryEscape(secret)
-			d.Expiry = p.Link.ExpiresAt.Sub(msg.CreatedAt)
 		}
-		composed, err := m.Compose(msg.ID, p.To, p.Template, p.Locale, msg.CreatedAt, d)
-		if err != nil {
-			return outbox.Permanent(err)
-		}
-		err = m.Transport.Send(ctx, composed)
-		if errors.Is(err, mail.ErrRejected) {
-			return outbox.Permanent(err)
-		}
-		return err
-	})
+		d.Link = strings.TrimRight(ms.baseURL(), "/") + p.Link.Path + "?token=" + url.QueryEscape(secret)
+		d.Expiry = p.Link.ExpiresAt.Sub(msg.CreatedAt)
+	}
+	composed, err := ms.mailer.Compose(msg.ID, p.To, p.Template, p.Locale, msg.CreatedAt, d)
+	if err != nil {
+		return outbox.Permanent(err)
+	}
+	err = ms.mailer.Transport.Send(ctx, composed)
+	if errors.Is(err, mail.ErrRejected) {
+		return outbox.Permanent(err)
+	}
+	return err
 }
 
 // CountOutbox counts the pending and dead messages of the outbox, for metrics.
