@@ -65,8 +65,7 @@ func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	defer cancel()
 	counts, err := c.count(ctx)
 	if err != nil {
-		ch <- prometheus.NewInvalidMetric(outboxDesc, err)
-		return
+		return // the database is down: /readyz says so, and the other metrics still serve
 	}
 	seen := map[[2]string]bool{}
 	for _, n := range counts {
