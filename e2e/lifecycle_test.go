@@ -351,11 +351,37 @@ func TestMailRetriesAndDeadLetters(t *testing.T) {
 	if !strings.Contains(e.logs.String(), `"msg":"outbox: message cannot be sent; it is dead (roster mail list shows it)"`) {
 		t.Error("no log line for the dead message")
 	}
-	if testdb.Kind() == testdb.SQLite {
-		out, err := exec.Command(rosterBinary(t), "mail", "list", "--db", e.dsn).CombinedOutput()
-		if err != nil || !strings.Contains(string(out), id) || !strings.Contains(string(out), "dead") || !strings.Contains(string(out), "gone@example.com") ||
-			!strings.Contains(string(out), "no such mailbox") {
-			t.Errorf("roster mail list: %v\n%s", err, out)
+	out, err := exec.Command(rosterBinary(t), "mail", "list", "--db", e.dsn).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), id) || !strings.Contains(string(out), "dead") || !strings.Contains(string(out), "gone@example.com") ||
+		!strings.Contains(string(out), "no such mailbox") {
+		t.Errorf("roster mail list: %v\n%s", err, out)
+	}
+}
+
+// The SMTP password is used, and never logged: not when mail goes, not when the server
+// refuses it.
+func TestSMTPPasswordNeverLogged(t *testing.T) {
+	const pw = "tangerine-vault-77"
+	smtp := mailtest.Start(t, mailtest.Options{TLS: mailtest.StartTLS, User: "roster", Password: pw})
+	e := newEnv(t, func(c *server.Config) { c.Mail.SMTPURL = smtp.URL(); c.Mail.SMTPTLS = smtp.ClientTLS })
+	e.bootstrap()
+	if m := smtp.Wait(t, 1, 10*time.Second)[0]; m.To[0] != "root@example.com" {
+		t.Errorf("mail to %v", m.To)
+	}
+	bad := mailtest.Start(t, mailtest.Options{User: "roster", Password: "another one"})
+	wrong := newEnv(t, func(c *server.Config) { c.Mail.SMTPURL = strings.Replace(bad.URL(), "another%20one", pw, 1) })
+	wrong.bootstrap()
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(wrong.logs.String(), "AUTH"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no failed attempt was logged")
+		}
+	}
+	for _, logs := range []string{e.logs.String(), wrong.logs.String()} {
+		if strings.Contains(logs, pw) {
+			t.Error("a log line holds the SMTP password")
+		}
+		if !strings.Contains(logs, `"server":"smtp://roster@127.0.0.1:`) {
+			t.Error("the start-up line does not name the mail server")
 		}
 	}
 }
