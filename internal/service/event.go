@@ -44,12 +44,21 @@ var eventTypes = map[string]string{
 	"api_token.revoked":           "api_token.revoked",
 	"session.revoked":             "session.revoked",
 	"session.revoked_all":         "session.revoked",
+	"user.password_reset":         "user.password_reset",
+	"user.email_verified":         "user.email_verified",
+	"user.email_changed":          "user.email_changed",
 }
 
 // notEvents are audited actions that deliberately emit no event: a login is not a change of
 // anything an integration administers, and there are as many as there are requests.
 var notEvents = map[string]bool{
 	"auth.login": true,
+	// Mail asked for or sent changes nothing yet; its use (a reset, a verified or changed
+	// address) is the event. A reset request also names no account when there is none.
+	"auth.password_reset_requested": true,
+	"user.password_reset_sent":      true,
+	"user.verification_sent":        true,
+	"user.email_change_requested":   true,
 }
 
 // Events emitted beside an audit event, for a change an action names only in part.
