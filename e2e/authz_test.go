@@ -233,7 +233,7 @@ func (m *matrix) rows() []matrixRow {
 		{"POST /v1/me/email-change", at("/v1/me/email-change"), obj("email", freshEmail, "current_password", testPassword), false,
 			want{unauth, http.StatusAccepted, http.StatusAccepted, http.StatusAccepted, http.StatusAccepted, forbid, forbid, http.StatusAccepted}},
 		{"POST /v1/users/{user}/password-reset", func() string { return "/v1/users/" + m.target + "/password-reset" }, nil, false,
-			want{unauth, forbid, forbid, forbid, forbid, forbid, forbid, http.StatusAccepted}},
+			want{unauth, hidden, hidden, forbid, hidden, forbid, hidden, http.StatusAccepted}},
 
 		// Exolink: reads need membership, writes admin.
 		{"GET /compat/exolink/tenant/{tenant}/user", at("/compat/exolink/tenant/acme/user"), nil, false, want{unauth, ok, ok, ok, hidden, ok, hidden, ok}},

@@ -261,8 +261,23 @@ func TestPasswordReset(t *testing.T) {
 	if r := complete(tok, "orchard lantern 44"); r.status != http.StatusBadRequest || problemDetail(t, r) != "This link has expired; ask for a new one." {
 		t.Errorf("an expired link: %d %s", r.status, r.body)
 	}
-	// Only administrators send links to others; a deactivated user gets none either way.
-	e.must(http.StatusForbidden, req{method: "POST", path: "/v1/users/" + root.id + "/password-reset", token: e.login("ann@example.com", "orchard lantern 42")})
+	// Only an account's manager sends it a link: the tenant that manages it, an instance
+	// administrator; not a user who cannot even see the account, nor an admin of a tenant the
+	// account merely belongs to.
+	e.must(http.StatusNotFound, req{method: "POST", path: "/v1/users/" + root.id + "/password-reset", token: e.login("ann@example.com", "orchard lantern 42")})
+	e.createTenant(root, "acme")
+	boss := e.newUser(root, "boss@example.com")
+	e.addMember(root, "acme", boss.id, "admin")
+	managed := e.must(http.StatusCreated, req{method: "POST", path: "/v1/users", token: root.token,
+		body: map[string]any{"email": "kit@example.com", "managed_by": "acme"}}).object(t)["id"].(string)
+	e.addMember(root, "acme", managed, "viewer")
+	e.addMember(root, "acme", ann.id, "viewer")
+	e.must(http.StatusAccepted, req{method: "POST", path: "/v1/users/kit@example.com/password-reset", token: boss.token})
+	if m := smtp.Wait(t, 5, 10*time.Second)[4]; m.To[0] != "kit@example.com" || m.Subject() != "Reset your password" {
+		t.Errorf("the manager's reset link went to %v: %q", m.To, m.Subject())
+	}
+	e.must(http.StatusForbidden, req{method: "POST", path: "/v1/users/" + ann.id + "/password-reset", token: boss.token})
+	// A deactivated user gets no link either way.
 	e.must(http.StatusOK, req{method: "PATCH", path: "/v1/users/" + ann.id, token: root.token, body: map[string]any{"active": false}})
 	e.must(http.StatusConflict, req{method: "POST", path: "/v1/users/" + ann.id + "/password-reset", token: root.token})
 	before := outboxRows(t, e, "reset_password")
@@ -288,7 +303,7 @@ func TestPasswordReset(t *testing.T) {
 	for _, ev := range e.auditEvents(root.token, "/v1/audit-events") {
 		actions[ev["action"].(string)]++
 	}
-	if actions["auth.password_reset_requested"] < 14 || actions["user.password_reset"] != 1 || actions["user.password_reset_sent"] != 1 {
+	if actions["auth.password_reset_requested"] < 14 || actions["user.password_reset"] != 1 || actions["user.password_reset_sent"] != 2 {
 		t.Errorf("audit actions: %v", actions)
 	}
 }

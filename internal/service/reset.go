@@ -87,19 +87,24 @@ func (s *Service) queueReset(ctx context.Context, tx roster.Tx, u *roster.User) 
 		Link: &linkSpec{Purpose: roster.LinkResetPassword, SubjectID: u.ID, ExpiresAt: now().Add(s.cfg.Mail.ResetTTL), Path: PathResetPassword}})
 }
 
-// SendPasswordReset mails a user a password-reset link, for an administrator who would rather
-// not choose a password for someone. Only instance administrators may; a deactivated user is
-// EConflict.
-func (s *Service) SendPasswordReset(ctx context.Context, userID string) error {
-	if _, err := requireInstanceAdmin(ctx); err != nil {
+// SendPasswordReset mails a user (by id, email or username) a password-reset link, for an
+// administrator who would rather not choose a password for someone. Only the account's manager
+// may (see ownership.go): EForbidden for a caller who sees the account but does not manage it,
+// ENotFound for one who does not see it. A deactivated user is EConflict.
+func (s *Service) SendPasswordReset(ctx context.Context, userRef string) error {
+	p, err := caller(ctx)
+	if err != nil {
 		return err
 	}
 	if !s.cfg.Mail.Enabled {
 		return errMailOff
 	}
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		u, err := tx.FindUserByID(ctx, userID)
+	err = s.store.Write(ctx, func(tx roster.Tx) error {
+		u, err := findUser(ctx, tx, userRef)
 		if err != nil {
+			return err
+		}
+		if err := mayManage(ctx, tx, p, u); err != nil {
 			return err
 		}
 		if !u.Active {
