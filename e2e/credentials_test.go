@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/rosterhq/roster/client"
 	"github.com/rosterhq/roster/internal/server"
 )
 
@@ -132,7 +133,7 @@ func TestSessions(t *testing.T) {
 		} else {
 			other = s["id"].(string)
 		}
-		if s["client_addr"] != "127.0.0.1" || s["user_agent"] != "Go-http-client/1.1" {
+		if s["client_addr"] != "127.0.0.1" || s["user_agent"] != client.DefaultUserAgent { // e.login logs in with the client
 			t.Errorf("session %v does not say where it came from", s)
 		}
 	}

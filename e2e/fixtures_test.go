@@ -1,8 +1,10 @@
 package e2e
 
 import (
-	"net/http"
+	"context"
 	"testing"
+
+	"github.com/rosterhq/roster/client"
 )
 
 const testPassword = "correct horse battery staple"
@@ -12,67 +14,86 @@ type principal struct {
 	id, email, token string
 }
 
+// api returns a client of e's server that authenticates with token (none if empty). It goes
+// through e's client, so every answer is checked against the OpenAPI document as well. The
+// fixtures below use it; tests that assert raw statuses and bodies use e.do and e.must.
+func (e *env) api(token string) *client.Client {
+	e.t.Helper()
+	c, err := client.New(e.url, client.WithHTTPClient(e.client), client.WithToken(token))
+	if err != nil {
+		e.t.Fatalf("client: %v", err)
+	}
+	return c
+}
+
 // bootstrap creates the first instance administrator.
 func (e *env) bootstrap() principal {
 	e.t.Helper()
-	res := e.must(http.StatusCreated, req{method: "POST", path: "/v1/bootstrap",
-		body: map[string]any{"email": "root@example.com", "password": testPassword}})
-	var out struct {
-		Token string `json:"token"`
-		User  struct {
-			ID string `json:"id"`
-		} `json:"user"`
+	s, err := e.api("").Bootstrap(context.Background(), client.BootstrapRequest{Email: "root@example.com", Password: testPassword})
+	if err != nil {
+		e.t.Fatalf("bootstrap: %v", err)
 	}
-	res.decode(e.t, &out)
-	return principal{id: out.User.ID, email: "root@example.com", token: out.Token}
+	return principal{id: s.User.ID, email: "root@example.com", token: s.Token}
 }
 
 // newUser creates a user with testPassword (as admin) and logs it in.
 func (e *env) newUser(admin principal, email string) principal {
 	e.t.Helper()
-	res := e.must(http.StatusCreated, req{method: "POST", path: "/v1/users", token: admin.token,
-		body: map[string]any{"email": email, "password": testPassword}})
-	id := res.object(e.t)["id"].(string)
-	return principal{id: id, email: email, token: e.login(email, testPassword)}
+	u, err := e.api(admin.token).CreateUser(context.Background(), client.UserCreate{Email: email, Password: testPassword})
+	if err != nil {
+		e.t.Fatalf("create user %s: %v", email, err)
+	}
+	return principal{id: u.ID, email: email, token: e.login(email, testPassword)}
 }
 
 // createUser creates a user without a password and returns its id.
 func (e *env) createUser(admin principal, email string) string {
 	e.t.Helper()
-	res := e.must(http.StatusCreated, req{method: "POST", path: "/v1/users", token: admin.token,
-		body: map[string]any{"email": email}})
-	return res.object(e.t)["id"].(string)
+	u, err := e.api(admin.token).CreateUser(context.Background(), client.UserCreate{Email: email})
+	if err != nil {
+		e.t.Fatalf("create user %s: %v", email, err)
+	}
+	return u.ID
 }
 
 func (e *env) login(login, password string) string {
 	e.t.Helper()
-	res := e.must(http.StatusOK, req{method: "POST", path: "/v1/auth/login",
-		body: map[string]any{"login": login, "password": password}})
-	return res.object(e.t)["token"].(string)
+	s, err := e.api("").Login(context.Background(), login, password)
+	if err != nil {
+		e.t.Fatalf("log in as %s: %v", login, err)
+	}
+	return s.Token
 }
 
 func (e *env) createTenant(admin principal, slug string) string {
 	e.t.Helper()
-	res := e.must(http.StatusCreated, req{method: "POST", path: "/v1/tenants", token: admin.token,
-		body: map[string]any{"slug": slug, "name": "Tenant " + slug}})
-	return res.object(e.t)["id"].(string)
+	t, err := e.api(admin.token).CreateTenant(context.Background(), client.TenantCreate{Slug: slug, Name: "Tenant " + slug})
+	if err != nil {
+		e.t.Fatalf("create tenant %s: %v", slug, err)
+	}
+	return t.ID
 }
 
 func (e *env) addMember(by principal, tenant, userID string, roles ...string) {
 	e.t.Helper()
-	e.must(http.StatusCreated, req{method: "POST", path: "/v1/tenants/" + tenant + "/members", token: by.token,
-		body: map[string]any{"user_id": userID, "roles": roles}})
+	if _, err := e.api(by.token).AddMember(context.Background(), tenant, client.MemberCreate{UserID: userID, Roles: roles}); err != nil {
+		e.t.Fatalf("add %s to %s: %v", userID, tenant, err)
+	}
 }
 
 // newServiceAccount creates a service account with roles in tenant and a key for it.
 func (e *env) newServiceAccount(by principal, tenant, name string, roles ...string) (id, key string) {
 	e.t.Helper()
-	res := e.must(http.StatusCreated, req{method: "POST", path: "/v1/tenants/" + tenant + "/service-accounts", token: by.token,
-		body: map[string]any{"name": name, "roles": roles}})
-	id = res.object(e.t)["id"].(string)
-	res = e.must(http.StatusCreated, req{method: "POST", path: "/v1/tenants/" + tenant + "/service-accounts/" + id + "/keys",
-		token: by.token, body: map[string]any{}})
-	return id, res.object(e.t)["key"].(string)
+	c := e.api(by.token)
+	sa, err := c.CreateServiceAccount(context.Background(), tenant, client.ServiceAccountCreate{Name: name, Roles: roles})
+	if err != nil {
+		e.t.Fatalf("create service account %s in %s: %v", name, tenant, err)
+	}
+	k, err := c.CreateServiceAccountKey(context.Background(), tenant, sa.ID, client.KeyCreate{})
+	if err != nil {
+		e.t.Fatalf("create a key of %s: %v", sa.ID, err)
+	}
+	return sa.ID, k.Key
 }
 
 func strs(t testing.TB, v any) []string {
