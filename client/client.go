@@ -57,11 +57,15 @@ func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua
 
 // New returns a client of the server at baseURL, such as "http://127.0.0.1:8080" or
 // "https://example.com/roster" behind a proxy that serves Roster under a path. Requests go to
-// baseURL + "/v1/…". It fails only when baseURL is not an absolute http or https URL.
+// baseURL + "/v1/…". It fails only when baseURL is not an absolute http or https URL, or
+// holds a user name or password.
 func New(baseURL string, opts ...Option) (*Client, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil {
 		return nil, fmt.Errorf("client: base URL: %w", err)
+	}
+	if u.User != nil { // net/http would send it as Basic credentials, and it ends up in logs
+		return nil, fmt.Errorf("client: base URL: give credentials with WithToken, not in the URL")
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("client: base URL %q: want http(s)://host[:port][/path] without query or fragment", baseURL)

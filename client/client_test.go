@@ -58,9 +58,11 @@ func TestEveryOperationHasAMethod(t *testing.T) {
 }
 
 func TestNewRefusesBadBaseURLs(t *testing.T) {
-	for _, u := range []string{"", "localhost:8080", "ftp://example.com", "http://", "http://example.com/?a=b", "http://example.com/#x", "http://%zz"} {
+	for _, u := range []string{"", "localhost:8080", "ftp://example.com", "http://", "http://example.com/?a=b", "http://example.com/#x", "http://%zz", "http://admin:secret@example.com"} {
 		if c, err := client.New(u); err == nil {
 			t.Errorf("New(%q) = %v, want an error", u, c.BaseURL())
+		} else if strings.Contains(err.Error(), "secret") {
+			t.Errorf("New(%q): the error repeats the password: %v", u, err)
 		}
 	}
 	c, err := client.New("https://example.com/roster/")
