@@ -11,6 +11,8 @@
 //
 // Lists come two ways: ListX returns one page (pass Page.NextCursor back as Cursor for the
 // next), and AllX returns an iter.Seq2 that fetches page after page as the loop runs.
+// The event stream is read the same way with a cursor that is always set (ListEvents), or
+// followed as it grows, long polling (FollowEvents).
 //
 // Single resources (users, tenants, members, roles, service accounts) carry the ETag the
 // server answered with; pass it back with IfMatch to an update or delete, which then fails

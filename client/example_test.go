@@ -257,3 +257,32 @@ func ExampleClient_Introspect() {
 	fmt.Println(in.Active, in.Username, in.Tenants[0].Slug, in.Tenants[0].Permissions)
 	// Output: true ann acme [resources:read tenant:read]
 }
+
+// FollowEvents reads the event stream and then waits for what commits next; keep a page's
+// NextCursor to resume there.
+func ExampleClient_FollowEvents() {
+	url, stop := startRosterWithAdmin()
+	defer stop()
+	ctx := context.Background()
+	c, _ := client.New(url)
+	s, _ := c.Login(ctx, "admin@example.com", "lunar orchid 7 tea")
+	c = c.WithToken(s.Token)
+	c.CreateTenant(ctx, client.TenantCreate{Slug: "acme", Name: "Acme"})
+
+	var cursor string
+	for page, err := range c.FollowEvents(ctx, client.EventOptions{Types: []string{"tenant.created", "user.created"}}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, e := range page.Items {
+			fmt.Println(e.Type, e.Data.Object.Kind)
+		}
+		cursor = page.NextCursor // where to resume, in a later run
+		break
+	}
+	fmt.Println(cursor != "")
+	// Output:
+	// user.created user
+	// tenant.created tenant
+	// true
+}
