@@ -210,6 +210,9 @@ func (c *Client) do(ctx context.Context, req request, out any) (http.Header, err
 	if err := json.NewDecoder(res.Body).Decode(out); err != nil {
 		return res.Header, fmt.Errorf("client: %s %s: decode the %d answer: %w", req.method, path, res.StatusCode, err)
 	}
+	// The decoder stops after the value; a body closed before its end (the newline after
+	// it, or a chunked body's last chunk) closes the connection instead of reusing it.
+	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, maxDiscard))
 	return res.Header, nil
 }
 

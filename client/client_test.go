@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -209,4 +210,35 @@ func tokenOf(t testing.TB, w *world, login string) string {
 		t.Fatalf("log in as %s: %v", login, err)
 	}
 	return s.Token
+}
+
+// Answers are read to their end, so that one connection serves call after call, also for
+// answers too large for a Content-Length (chunked).
+func TestConnectionsAreReused(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	seedUsers(t, w, 30) // a page of 31 users is some 10 kB: chunked
+	var dials atomic.Int64
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	dial := tr.DialContext
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		return dial(ctx, network, addr)
+	}
+	c, _ := client.New(w.url, client.WithHTTPClient(&http.Client{Transport: tr}), client.WithToken(w.adminToken(t)))
+	for range 5 {
+		page, err := c.ListUsers(ctx, client.UserFilter{}, client.ListOptions{Limit: 100})
+		if err != nil || len(page.Items) != 31 {
+			t.Fatalf("ListUsers = %v, %v", page, err)
+		}
+		if _, err := c.GetUser(ctx, w.adminID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.GetUser(ctx, "usr_nobody"); !client.IsNotFound(err) {
+			t.Fatal(err)
+		}
+	}
+	if n := dials.Load(); n != 1 {
+		t.Errorf("15 calls in a row dialled %d connections, want 1", n)
+	}
 }
