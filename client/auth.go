@@ -31,6 +31,7 @@ type Me struct {
 // Membership is the caller's place in one tenant.
 type Membership struct {
 	Tenant      TenantSummary `json:"tenant"`
+	Status      string        `json:"status"` // MemberActive, or MemberInvited: it grants nothing yet
 	Roles       []string      `json:"roles"`
 	Permissions []string      `json:"permissions"` // the union of the roles' permissions
 }

@@ -93,7 +93,7 @@ func TestGetMe(t *testing.T) {
 	}
 	m := me.Memberships[0]
 	want := client.Membership{Tenant: client.TenantSummary{ID: m.Tenant.ID, Slug: "acme", Name: "Tenant acme"},
-		Roles: []string{"viewer"}, Permissions: []string{"resources:read", "tenant:read"}}
+		Status: client.MemberActive, Roles: []string{"viewer"}, Permissions: []string{"resources:read", "tenant:read"}}
 	if diff := cmp.Diff(want, m); diff != "" || !strings.HasPrefix(m.Tenant.ID, "tnt_") {
 		t.Errorf("membership (-want +got):\n%s", diff)
 	}

@@ -282,6 +282,7 @@ func ExampleClient_FollowEvents() {
 	}
 	fmt.Println(cursor != "")
 	// Output:
+	// tenant.created tenant
 	// user.created user
 	// tenant.created tenant
 	// true

@@ -7,11 +7,18 @@ import (
 	"time"
 )
 
+// The statuses of a membership.
+const (
+	MemberActive  = "active"
+	MemberInvited = "invited" // grants nothing until the user accepts (AcceptMembership)
+)
+
 // Member is a user's membership of a tenant, with its roles there.
 type Member struct {
 	TenantID  string     `json:"tenant_id"`
 	UserID    string     `json:"user_id"`
-	Roles     []string   `json:"roles"` // role names, sorted
+	Status    string     `json:"status"` // MemberActive or MemberInvited
+	Roles     []string   `json:"roles"`  // role names, sorted
 	User      MemberUser `json:"user"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
@@ -21,7 +28,8 @@ type Member struct {
 
 func (m *Member) setETag(e string) { m.ETag = e }
 
-// MemberUser is what a tenant sees of its member's account.
+// MemberUser is what a tenant sees of its member's account; of an invited member, only what
+// the inviter supplied.
 type MemberUser struct {
 	ID         string `json:"id"`
 	Username   string `json:"username"`
@@ -72,7 +80,9 @@ func (c *Client) AllMembers(ctx context.Context, tenant string, f MemberFilter, 
 }
 
 // AddMember adds a user to a tenant. It needs members:write and every permission of the roles
-// given; CodeConflict when the user is a member already.
+// given; CodeConflict when the user is a member already. A tenant-scoped caller adding an
+// account the tenant does not manage creates an invitation (Status MemberInvited), which
+// grants nothing until the user accepts it.
 func (c *Client) AddMember(ctx context.Context, tenant string, in MemberCreate) (*Member, error) {
 	in.Roles = orEmpty(in.Roles)
 	return decodeVersioned[Member](ctx, c, request{method: "POST", path: "/v1/tenants/{}/members", params: []string{tenant}, body: in})
@@ -86,6 +96,13 @@ func (c *Client) SetMembersRoles(ctx context.Context, tenant string, items []Bul
 		body[i] = BulkRolesItem{UserID: it.UserID, Roles: orEmpty(it.Roles)}
 	}
 	return listAll[*Member](ctx, c, request{method: "PATCH", path: "/v1/tenants/{}/members", params: []string{tenant}, body: body})
+}
+
+// AcceptMembership accepts the caller's invitation to a tenant: the membership becomes active
+// with the roles offered (an active one is returned as it is). CodeNotFound when the caller
+// has no membership there; to decline, RemoveMember with the caller's own id.
+func (c *Client) AcceptMembership(ctx context.Context, tenant string) (*Member, error) {
+	return decodeVersioned[Member](ctx, c, request{method: "POST", path: "/v1/me/memberships/{}/accept", params: []string{tenant}})
 }
 
 // GetMember returns one membership: members read their own, others need members:read.

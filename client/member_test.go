@@ -22,14 +22,16 @@ func TestMembers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &client.Member{TenantID: tn.ID, UserID: ann.ID, Roles: []string{"admin"},
+	want := &client.Member{TenantID: tn.ID, UserID: ann.ID, Status: client.MemberActive, Roles: []string{"admin"},
 		User:      client.MemberUser{ID: ann.ID, Username: "ann", Email: "ann@example.com", Active: true},
 		CreatedAt: added.CreatedAt, UpdatedAt: added.UpdatedAt, ETag: added.ETag}
 	if diff := cmp.Diff(want, added); diff != "" || added.ETag == "" {
 		t.Errorf("added (-want +got):\n%s", diff)
 	}
-	if _, err := annc.AddMember(ctx, tn.ID, client.MemberCreate{UserID: bob.ID, Roles: []string{"viewer"}}); err != nil {
-		t.Fatalf("a tenant admin adds bob: %v", err)
+	// An instance administrator's add is active at once (a tenant admin's would be an
+	// invitation: see TestInvitations).
+	if _, err := w.admin.AddMember(ctx, tn.ID, client.MemberCreate{UserID: bob.ID, Roles: []string{"viewer"}}); err != nil {
+		t.Fatalf("add bob: %v", err)
 	}
 	if _, err := annc.AddMember(ctx, "acme", client.MemberCreate{UserID: bob.ID, Roles: []string{"user"}}); !client.IsConflict(err) {
 		t.Errorf("adding a member twice = %v, want conflict", err)
@@ -111,5 +113,43 @@ func TestMembers(t *testing.T) {
 	}
 	if err := annc.RemoveMember(ctx, "acme", ann.ID); !client.IsConflict(err) {
 		t.Errorf("the last admin leaving = %v, want conflict", err)
+	}
+}
+
+// A tenant admin adding an account the tenant does not manage invites it; the invitation
+// grants nothing until the user accepts it.
+func TestInvitations(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	mustTenant(t, w, "acme")
+	ann, annc := w.user(t, "ann@example.com")
+	if _, err := w.admin.AddMember(ctx, "acme", client.MemberCreate{UserID: ann.ID, Roles: []string{"admin"}}); err != nil {
+		t.Fatal(err)
+	}
+	bob, bobc := w.user(t, "bob@example.com")
+	invited, err := annc.AddMember(ctx, "acme", client.MemberCreate{UserID: bob.ID, Roles: []string{"user"}})
+	if err != nil || invited.Status != client.MemberInvited {
+		t.Fatalf("a tenant admin adds an instance-managed account = %+v, %v; want an invitation", invited, err)
+	}
+	me, err := bobc.GetMe(ctx)
+	if err != nil || len(me.Memberships) != 1 || me.Memberships[0].Status != client.MemberInvited || len(me.Memberships[0].Permissions) != 0 {
+		t.Errorf("bob's memberships before accepting = %+v, %v", me, err)
+	}
+	if _, err := bobc.GetTenant(ctx, "acme"); !client.IsNotFound(err) {
+		t.Errorf("an invitation lets bob read the tenant: %v", err)
+	}
+	accepted, err := bobc.AcceptMembership(ctx, "acme")
+	if err != nil || accepted.Status != client.MemberActive || strings.Join(accepted.Roles, ",") != "user" || accepted.ETag == "" {
+		t.Fatalf("AcceptMembership = %+v, %v", accepted, err)
+	}
+	if _, err := bobc.GetTenant(ctx, "acme"); err != nil {
+		t.Errorf("bob, a member now, reads the tenant: %v", err)
+	}
+	again, err := bobc.AcceptMembership(ctx, "acme")
+	if err != nil || again.Status != client.MemberActive {
+		t.Errorf("accepting twice = %+v, %v; want the active membership", again, err)
+	}
+	if _, err := bobc.AcceptMembership(ctx, "elsewhere"); !client.IsNotFound(err) {
+		t.Errorf("accepting where nobody invited = %v, want not_found", err)
 	}
 }

@@ -22,6 +22,9 @@ type User struct {
 	CreatedAt     time.Time  `json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
 	LastLoginAt   *time.Time `json:"last_login_at"` // nil until the first login
+	// ManagedBy is the id of the tenant that manages the account, or empty when the
+	// instance does. Only a manager edits, deactivates, deletes or sets the password of it.
+	ManagedBy string `json:"managed_by"`
 	// ETag is the version the answer carried, for IfMatch; empty on list items and in sessions.
 	ETag string `json:"-"`
 }
@@ -40,6 +43,9 @@ type UserCreate struct {
 	Active        *bool  `json:"active,omitempty"`
 	EmailVerified bool   `json:"email_verified,omitempty"`
 	InstanceAdmin bool   `json:"instance_admin,omitempty"`
+	// ManagedBy (instance administrators only) names the tenant, by id or slug, that manages
+	// the account; empty: the instance does.
+	ManagedBy string `json:"managed_by,omitempty"`
 }
 
 // UserUpdate changes the fields that are not nil, such as GivenName: new("Ann"). Users change
@@ -54,6 +60,7 @@ type UserUpdate struct {
 	Active        *bool   `json:"active,omitempty"`
 	EmailVerified *bool   `json:"email_verified,omitempty"`
 	InstanceAdmin *bool   `json:"instance_admin,omitempty"`
+	ManagedBy     *string `json:"managed_by,omitempty"` // a tenant's id or slug; new("") hands the account to the instance
 }
 
 // PasswordSet is a new password. Users setting their own give CurrentPassword; instance

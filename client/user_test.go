@@ -149,3 +149,26 @@ func TestListUsersFilters(t *testing.T) {
 		t.Errorf("Error() does not name the parameter: %v", err)
 	}
 }
+
+// An account may be managed by a tenant instead of the instance.
+func TestManagedBy(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	tn := mustTenant(t, w, "acme")
+	managed, err := w.admin.CreateUser(ctx, client.UserCreate{Email: "ann@example.com", ManagedBy: "acme"})
+	if err != nil || managed.ManagedBy != tn.ID {
+		t.Fatalf("a user managed by acme = %+v, %v", managed, err)
+	}
+	plain, err := w.admin.CreateUser(ctx, client.UserCreate{Email: "bob@example.com"})
+	if err != nil || plain.ManagedBy != "" {
+		t.Errorf("an instance-managed user = %+v, %v", plain, err)
+	}
+	back, err := w.admin.UpdateUser(ctx, managed.ID, client.UserUpdate{ManagedBy: new("")}, client.IfMatch(managed.ETag))
+	if err != nil || back.ManagedBy != "" {
+		t.Errorf("handing the account to the instance = %+v, %v", back, err)
+	}
+	again, err := w.admin.UpdateUser(ctx, managed.ID, client.UserUpdate{ManagedBy: new(tn.ID)})
+	if err != nil || again.ManagedBy != tn.ID {
+		t.Errorf("handing it to acme again = %+v, %v", again, err)
+	}
+}
