@@ -14,6 +14,9 @@
 // The event stream is read the same way with a cursor that is always set (ListEvents), or
 // followed as it grows, long polling (FollowEvents).
 //
+// In paths, a user is named by its id, email or username, a tenant by its id or slug, and a
+// role by its id or name.
+//
 // Single resources (users, tenants, members, roles, service accounts) carry the ETag the
 // server answered with; pass it back with IfMatch to an update or delete, which then fails
 // with CodePreconditionFailed if someone changed the resource in between.

@@ -57,9 +57,9 @@ type world struct {
 
 // newWorld starts a server on 127.0.0.1:0 with a fresh database, bootstraps
 // admin@example.com, and stops the server when t ends.
-func newWorld(t testing.TB) *world {
+func newWorld(t testing.TB, options ...func(*server.Config)) *world {
 	t.Helper()
-	w := startServer(t)
+	w := startServer(t, options...)
 	s, err := w.anon.Bootstrap(context.Background(), client.BootstrapRequest{Email: "admin@example.com", Password: password})
 	if err != nil {
 		t.Fatalf("bootstrap: %v", err)
@@ -68,14 +68,18 @@ func newWorld(t testing.TB) *world {
 	return w
 }
 
-// startServer starts a server with an empty database (nobody bootstrapped).
-func startServer(t testing.TB) *world {
+// startServer starts a server with an empty database (nobody bootstrapped); options, when
+// given, change the configuration first.
+func startServer(t testing.TB, options ...func(*server.Config)) *world {
 	t.Helper()
 	cfg := server.DefaultConfig()
 	cfg.Addr = "127.0.0.1:0"
 	cfg.DB = testdb.DSN(t)
 	cfg.DBOptions.MaxConns = 4
 	cfg.ShutdownDelay = 0
+	for _, o := range options {
+		o(&cfg)
+	}
 	url := serve(t, cfg)
 	h := &http.Client{Transport: &checkingTransport{t: t, next: http.DefaultTransport}}
 	anon, err := client.New(url, client.WithHTTPClient(h))

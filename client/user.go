@@ -109,7 +109,7 @@ func (c *Client) CreateUser(ctx context.Context, in UserCreate) (*User, error) {
 	return decodeVersioned[User](ctx, c, request{method: "POST", path: "/v1/users", body: in})
 }
 
-// GetUser returns a user by id: the caller itself, anyone for an instance administrator, and
+// GetUser returns a user by id, email or username: the caller itself, anyone for an instance administrator, and
 // members of tenants where the caller may read members; CodeNotFound otherwise.
 func (c *Client) GetUser(ctx context.Context, id string) (*User, error) {
 	return decodeVersioned[User](ctx, c, request{method: "GET", path: "/v1/users/{}", params: []string{id}})
