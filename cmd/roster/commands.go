@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -32,8 +33,9 @@ type logOptions struct {
 }
 
 func (o *logOptions) register(fs *pflag.FlagSet) {
-	fs.StringVar(&o.level, "log-level", "info", "log level: debug, info, warn or error")
-	fs.StringVar(&o.format, "log-format", "text", "log format: text or json")
+	o.level, o.format = "info", "text"
+	fs.Var(&choice{&o.level, []string{"debug", "info", "warn", "error"}}, "log-level", "log level: debug, info, warn or error")
+	fs.Var(&choice{&o.format, []string{"text", "json"}}, "log-format", "log format: text or json")
 }
 
 // openDB opens and migrates the database for a command that works without the network,
@@ -73,30 +75,15 @@ func newRootCommand() *cobra.Command {
 		Short:         "Roster keeps users, tenants, roles and credentials behind your product",
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		// Every flag can also be set as ROSTER_<FLAG> (for --log-level, ROSTER_LOG_LEVEL);
-		// a flag on the command line wins.
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return applyEnv(cmd.Flags()) },
+		// Every flag can also be set as ROSTER_<FLAG> (for --log-level, ROSTER_LOG_LEVEL) or
+		// in the configuration file; a flag on the command line wins (see config.go).
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return configure(cmd) },
 	}
+	root.PersistentFlags().String("config", "", "configuration file (TOML) whose keys are the flags of roster serve")
 	root.AddCommand(newServeCommand(), newMigrateCommand(), newVersionCommand(), newUserCommand(),
-		newBackupCommand(), newRestoreCommand(), newBenchCommand(), newImportCommand(), newSecretKeyCommand(), newMailCommand())
+		newBackupCommand(), newRestoreCommand(), newBenchCommand(), newImportCommand(), newSecretKeyCommand(), newMailCommand(),
+		newConfigCommand())
 	return root
-}
-
-// applyEnv sets every flag not given on the command line from its ROSTER_* variable; an
-// empty variable counts as unset.
-func applyEnv(fs *pflag.FlagSet) error {
-	var errs []error
-	fs.VisitAll(func(f *pflag.Flag) {
-		name := "ROSTER_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		v := os.Getenv(name)
-		if v == "" || f.Changed {
-			return
-		}
-		if err := f.Value.Set(v); err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
-		}
-	})
-	return errors.Join(errs...)
 }
 
 func newServeCommand() *cobra.Command {
@@ -111,6 +98,9 @@ func newServeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := cfg.Validate(); err != nil {
+				return explainConfig(cmd, err)
+			}
 			cfg.Version = buildVersion()
 			srv, err := server.Open(cmd.Context(), cfg, log)
 			if err != nil {
@@ -123,7 +113,13 @@ func newServeCommand() *cobra.Command {
 			return srv.Serve(cmd.Context())
 		},
 	}
-	fs := cmd.Flags()
+	registerServeFlags(cmd.Flags(), &cfg, &logs)
+	return cmd
+}
+
+// registerServeFlags adds the flags of roster serve, which are also the keys of the
+// configuration file.
+func registerServeFlags(fs *pflag.FlagSet, cfg *server.Config, logs *logOptions) {
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on (host:port)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", cfg.MetricsAddr, "separate address for GET /metrics (empty: serve it on --addr)")
 	fs.StringVar(&cfg.DB, "db", cfg.DB, "database: a SQLite file path, sqlite:PATH, or a postgres:// URL")
@@ -140,7 +136,6 @@ func newServeCommand() *cobra.Command {
 	fs.DurationVar(&cfg.ShutdownDelay, "shutdown-delay", cfg.ShutdownDelay, "how long /readyz fails before the listener closes on shutdown")
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", cfg.ShutdownGrace, "time in-flight requests get to finish on shutdown")
 	logs.register(fs)
-	return cmd
 }
 
 func newMigrateCommand() *cobra.Command {
@@ -328,6 +323,25 @@ func newRestoreCommand() *cobra.Command {
 	_ = cmd.MarkFlagRequired("from")
 	return cmd
 }
+
+// choice is a flag that takes one of a few words, so that a wrong one is refused where it was
+// given (the flag, its variable or the file's line).
+type choice struct {
+	value   *string
+	allowed []string
+}
+
+func (c *choice) String() string { return *c.value }
+
+func (c *choice) Set(s string) error {
+	if !slices.Contains(c.allowed, s) {
+		return fmt.Errorf("want %s or %s", strings.Join(c.allowed[:len(c.allowed)-1], ", "), c.allowed[len(c.allowed)-1])
+	}
+	*c.value = s
+	return nil
+}
+
+func (c *choice) Type() string { return "string" }
 
 // prefixes is a flag holding addresses and CIDR ranges, such as "10.0.0.0/8,127.0.0.1".
 type prefixes struct{ list *[]netip.Prefix }

@@ -71,9 +71,9 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 	}{
 		{[]string{"serve", "--db", "postgres://u:secret@127.0.0.1:1/db", "--db-wait", "2s"}, nil, "PostgreSQL at 127.0.0.1:1/db did not answer within 2s"},
 		{[]string{"serve", "--db", "postgres://u:secret@bad host/db"}, nil, "--db: not a valid PostgreSQL URL"},
-		{[]string{"serve", "--db-max-conns", "1"}, nil, "db max conns 1: must be at least 2"},
-		{[]string{"serve", "--log-level", "loud"}, nil, `--log-level "loud"`},
-		{[]string{"serve", "--addr", "nonsense"}, nil, `addr "nonsense"`},
+		{[]string{"serve", "--db-max-conns", "1"}, nil, "--db-max-conns: must be at least 2, not 1"},
+		{[]string{"serve", "--log-level", "loud"}, nil, `"loud" for "--log-level" flag: want debug, info, warn or error`},
+		{[]string{"serve", "--addr", "nonsense"}, nil, `--addr: "nonsense" is not host:port`},
 		{[]string{"serve"}, map[string]string{"ROSTER_SESSION_TTL": "forever"}, "ROSTER_SESSION_TTL"},
 	} {
 		for k, v := range c.env {

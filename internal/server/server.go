@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -95,72 +97,107 @@ func DefaultConfig() Config {
 	}
 }
 
-// Validate checks the configuration before anything is opened.
+// Validate checks the configuration before anything is opened. Each value it refuses is a
+// *KeyError naming the value's key.
 func (c Config) Validate() error {
 	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, &KeyError{Key: key, Err: fmt.Errorf(format, args...)})
+	}
 	if _, _, err := sqlstore.ParseDSN(c.DB); err != nil {
-		errs = append(errs, err)
+		// ParseDSN names --db itself; the key says where the value came from instead.
+		bad("db", "%s", strings.TrimPrefix(err.Error(), "--db: "))
 	}
 	if c.DBOptions.MaxConns < 2 {
-		errs = append(errs, fmt.Errorf("db max conns %d: must be at least 2", c.DBOptions.MaxConns))
+		bad("db-max-conns", "must be at least 2, not %d", c.DBOptions.MaxConns)
 	}
-	if c.DBOptions.StatementTimeout < 0 || c.DBOptions.Wait < 0 {
-		errs = append(errs, errors.New("db statement timeout and db wait must not be negative"))
+	if c.DBOptions.StatementTimeout < 0 {
+		bad("db-statement-timeout", "must not be negative")
 	}
-	for name, addr := range map[string]string{"addr": c.Addr, "metrics addr": c.MetricsAddr} {
-		if _, _, err := net.SplitHostPort(addr); err != nil && (addr != "" || name == "addr") {
-			errs = append(errs, fmt.Errorf("%s %q: %w", name, addr, err))
-		}
+	if c.DBOptions.Wait < 0 {
+		bad("db-wait", "must not be negative")
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("addr", "%q is not host:port (%v)", c.Addr, err)
+	}
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil && c.MetricsAddr != "" {
+		bad("metrics-addr", "%q is not host:port (%v)", c.MetricsAddr, err)
 	}
 	if c.SessionTTL < time.Minute {
-		errs = append(errs, fmt.Errorf("session TTL %s: must be at least 1m", c.SessionTTL))
+		bad("session-ttl", "must be at least 1m, not %s", c.SessionTTL)
 	}
 	if service.CheckSlug(c.EllaCoreTenant) != nil {
-		errs = append(errs, fmt.Errorf("ellacore tenant %q: not a tenant slug (lower-case letters, digits and hyphens)", c.EllaCoreTenant))
+		bad("ellacore-tenant", "%q is not a tenant slug (lower-case letters, digits and hyphens)", c.EllaCoreTenant)
 	}
 	if c.LoginLock < time.Second {
-		errs = append(errs, fmt.Errorf("login lock %s: must be at least 1s", c.LoginLock))
+		bad("login-lock", "must be at least 1s, not %s", c.LoginLock)
 	}
 	if c.PasswordMinLength < 8 || c.PasswordMinLength > 64 {
-		errs = append(errs, fmt.Errorf("password min length %d: must be from 8 to 64", c.PasswordMinLength))
+		bad("password-min-length", "must be from 8 to 64, not %d", c.PasswordMinLength)
 	}
 	if c.PartnerRateLimit < 1 {
-		errs = append(errs, fmt.Errorf("partner rate limit %d: must be at least 1", c.PartnerRateLimit))
+		bad("partner-rate-limit", "must be at least 1, not %d", c.PartnerRateLimit)
 	}
-	if c.TokenMaxTTL < 0 || c.ShutdownDelay < 0 || c.ShutdownGrace < 0 {
-		errs = append(errs, errors.New("token max TTL, shutdown delay and shutdown grace must not be negative"))
+	for key, d := range map[string]time.Duration{"token-max-ttl": c.TokenMaxTTL, "shutdown-delay": c.ShutdownDelay, "shutdown-grace": c.ShutdownGrace} {
+		if d < 0 {
+			bad(key, "must not be negative")
+		}
 	}
-	errs = append(errs, c.Mail.validate())
+	errs = append(errs, c.Mail.validate()...)
+	slices.SortStableFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
 	return errors.Join(errs...)
 }
 
-func (c MailConfig) validate() error {
+// validate checks the mail settings, each fault a *KeyError.
+func (c MailConfig) validate() []error {
 	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, &KeyError{Key: key, Err: fmt.Errorf(format, args...)})
+	}
 	if c.SMTPURL != "" && c.Dir != "" {
-		errs = append(errs, errors.New("--smtp-url and --mail-dir: give one of them, not both"))
+		bad("mail-dir", "give it or smtp-url, not both")
 	}
 	if c.SMTPURL != "" {
 		if _, err := mail.ParseSMTP(c.SMTPURL); err != nil {
-			errs = append(errs, err)
+			// The mail package names the flag itself; the key says where the value came from.
+			bad("smtp-url", "%s", strings.TrimPrefix(err.Error(), "--smtp-url: "))
 		}
 	}
 	if _, err := mail.NewMailer(nil, nil, c.From); err != nil {
-		errs = append(errs, err)
+		bad("mail-from", "%s", strings.TrimPrefix(err.Error(), "--mail-from "))
 	}
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			errs = append(errs, fmt.Errorf("--public-url %q: want an http:// or https:// URL such as https://roster.example.com", c.PublicURL))
+			bad("public-url", "%q: want an http:// or https:// URL such as https://roster.example.com", c.PublicURL)
 		}
 	}
-	if c.ResetTTL < time.Minute || c.VerifyTTL < time.Minute {
-		errs = append(errs, errors.New("--reset-ttl and --verify-ttl: must be at least 1m"))
+	if c.ResetTTL < time.Minute {
+		bad("reset-ttl", "must be at least 1m, not %s", c.ResetTTL)
 	}
-	if c.OutboxLease < 2*time.Second || c.OutboxRetry < 100*time.Millisecond {
-		errs = append(errs, errors.New("--outbox-lease must be at least 2s and --outbox-retry at least 100ms"))
+	if c.VerifyTTL < time.Minute {
+		bad("verify-ttl", "must be at least 1m, not %s", c.VerifyTTL)
 	}
-	return errors.Join(errs...)
+	if c.OutboxLease < 2*time.Second {
+		bad("outbox-lease", "must be at least 2s, not %s", c.OutboxLease)
+	}
+	if c.OutboxRetry < 100*time.Millisecond {
+		bad("outbox-retry", "must be at least 100ms, not %s", c.OutboxRetry)
+	}
+	return errs
 }
+
+// A KeyError is one configuration value that Validate refuses. Key is the value's name as a
+// flag (without "--") and as a configuration-file key, so that the command line can say
+// where the value came from: the flag, a ROSTER_* variable or a line of the file.
+type KeyError struct {
+	Key string
+	Err error
+}
+
+func (e *KeyError) Error() string { return e.Key + ": " + e.Err.Error() }
+
+func (e *KeyError) Unwrap() error { return e.Err }
 
 // Server is a running Roster.
 type Server struct {
@@ -374,7 +411,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	s.ready.Store(false)
-	s.log.Info("shutting down: readiness fails now", "delay", s.cfg.ShutdownDelay, "grace", s.cfg.ShutdownGrace)
+	s.log.Info("shutting down: readiness fails now", "delay_ms", s.cfg.ShutdownDelay.Milliseconds(), "grace_ms", s.cfg.ShutdownGrace.Milliseconds())
 	time.Sleep(s.cfg.ShutdownDelay)
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
 	defer cancel()

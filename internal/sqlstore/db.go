@@ -219,7 +219,7 @@ func (db *DB) Migrate(ctx context.Context, log *slog.Logger) (int64, error) {
 		return 0, fmt.Errorf("migrate: %w", err)
 	}
 	for _, r := range results {
-		log.Info("applied migration", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+		log.Info("applied migration", "version", r.Source.Version, "file", r.Source.Path, "duration_ms", float64(r.Duration.Microseconds())/1000)
 	}
 	return p.GetDBVersion(ctx)
 }
