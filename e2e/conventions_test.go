@@ -1,11 +1,15 @@
 package e2e
 
 import (
+	"bytes"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/rosterhq/roster/internal/httpapi"
 )
 
 // Every malformed request gets a problem document that says what to fix.
@@ -136,13 +140,45 @@ func TestRequestIDIsEchoed(t *testing.T) {
 	}
 }
 
+// Every surface serves its own OpenAPI document at its base path; each document is valid and
+// describes every route of its surface.
 func TestOpenAPIIsServed(t *testing.T) {
 	e := newEnv(t)
-	doc := e.must(http.StatusOK, req{method: "GET", path: "/v1/openapi.json"}).object(t)
-	if doc["openapi"] == nil || doc["paths"] == nil {
-		t.Errorf("not an OpenAPI document: %.200v", doc)
+	docs := map[string][]byte{"": httpapi.OpenAPIDocument()}
+	for base, data := range surfaceDocuments {
+		docs[base] = data
 	}
-	if _, err := loadSpec(); err != nil {
+	for base, data := range docs {
+		path := base + "/openapi.json"
+		if base == "" {
+			path = "/v1/openapi.json"
+		}
+		res := e.must(http.StatusOK, req{method: "GET", path: path})
+		if !bytes.Equal(res.body, data) || res.header.Get("Content-Type") != "application/json" {
+			t.Errorf("GET %s: %s, %.100s…, want the embedded document", path, res.header.Get("Content-Type"), res.body)
+		}
+	}
+	if _, err := loadSpecs(); err != nil {
 		t.Fatal(err)
+	}
+	for _, route := range e.srv.Routes() {
+		method, path, _ := strings.Cut(route, " ")
+		base := ""
+		for b := range surfaceDocuments {
+			if strings.HasPrefix(path, b+"/") {
+				base = b
+			}
+		}
+		if strings.HasSuffix(path, "/openapi.json") && base != "" {
+			continue
+		}
+		doc, err := openapi3.NewLoader().LoadFromData(docs[base])
+		if err != nil {
+			t.Fatal(err)
+		}
+		item := doc.Paths.Find(strings.TrimPrefix(path, base))
+		if item == nil || item.GetOperation(method) == nil {
+			t.Errorf("route %s is not in %s/openapi.json", route, base)
+		}
 	}
 }

@@ -1,5 +1,5 @@
 // Package e2e drives a real Roster server over a real listener and a real SQLite file, and
-// checks every response it receives against the OpenAPI document.
+// checks every response it receives against the OpenAPI document of its surface.
 package e2e
 
 import (
@@ -23,6 +23,10 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	legacyrouter "github.com/getkin/kin-openapi/routers/legacy"
 
+	"github.com/rosterhq/roster/internal/compat/ellacore"
+	"github.com/rosterhq/roster/internal/compat/exolink"
+	"github.com/rosterhq/roster/internal/compat/links"
+	"github.com/rosterhq/roster/internal/compat/partner"
 	"github.com/rosterhq/roster/internal/httpapi"
 	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/testdb"
@@ -210,29 +214,52 @@ func (e *env) must(want int, r req) *resp {
 	return res
 }
 
-// The OpenAPI document, loaded once for every test.
+// The OpenAPI documents, loaded once for every test: the native API's at "", each
+// compatibility surface's at its base path.
 var (
-	specOnce   sync.Once
-	specRouter routers.Router
-	specErr    error
+	specOnce    sync.Once
+	specRouters map[string]routers.Router
+	specErr     error
 )
 
-func loadSpec() (routers.Router, error) {
+// surfaceDocuments are the documents of the compatibility surfaces, by base path.
+var surfaceDocuments = map[string][]byte{
+	"/compat/exolink":  exolink.OpenAPIDocument(),
+	"/compat/links":    links.OpenAPIDocument(),
+	"/compat/ellacore": ellacore.OpenAPIDocument(),
+	"/compat/partner":  partner.OpenAPIDocument(),
+}
+
+// loadDocument loads and validates one OpenAPI document, and routes requests by its paths.
+func loadDocument(name string, data []byte) (routers.Router, error) {
+	doc, err := openapi3.NewLoader().LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", name, err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("%s is invalid: %w", name, err)
+	}
+	doc.Servers = nil // match any host; a surface's requests are matched below its base path
+	return legacyrouter.NewRouter(doc)
+}
+
+func loadSpecs() (map[string]routers.Router, error) {
 	specOnce.Do(func() {
-		loader := openapi3.NewLoader()
-		doc, err := loader.LoadFromData(httpapi.OpenAPIDocument())
-		if err != nil {
-			specErr = fmt.Errorf("load openapi.json: %w", err)
-			return
+		specRouters = map[string]routers.Router{}
+		docs := map[string][]byte{"": httpapi.OpenAPIDocument()}
+		for base, data := range surfaceDocuments {
+			docs[base] = data
 		}
-		if err := doc.Validate(context.Background()); err != nil {
-			specErr = fmt.Errorf("openapi.json is invalid: %w", err)
-			return
+		for base, data := range docs {
+			router, err := loadDocument(base+"/openapi.json", data)
+			if err != nil {
+				specErr = err
+				return
+			}
+			specRouters[base] = router
 		}
-		doc.Servers = nil // match any host
-		specRouter, specErr = legacyrouter.NewRouter(doc)
 	})
-	return specRouter, specErr
+	return specRouters, specErr
 }
 
 // validatingTransport checks every response against the OpenAPI document, so that the
@@ -247,7 +274,7 @@ func (vt *validatingTransport) RoundTrip(r *http.Request) (*http.Response, error
 	if err != nil {
 		return nil, err
 	}
-	router, err := loadSpec()
+	routers, err := loadSpecs()
 	if err != nil {
 		vt.t.Errorf("%v", err)
 		return res, nil
@@ -261,17 +288,29 @@ func (vt *validatingTransport) RoundTrip(r *http.Request) (*http.Response, error
 	if bytes.Contains(body, []byte("$argon2")) {
 		vt.t.Errorf("%s %s answered with a password hash", r.Method, r.URL.Path)
 	}
-	if r.URL.Path != "/v1/openapi.json" && credentialShape.Match(body) && res.Header.Get("Cache-Control") != "no-store" {
+	if !strings.HasSuffix(r.URL.Path, "/openapi.json") && credentialShape.Match(body) && res.Header.Get("Cache-Control") != "no-store" {
 		vt.t.Errorf("%s %s answered a credential without Cache-Control: no-store", r.Method, r.URL.Path)
 	}
-	if strings.HasPrefix(r.URL.Path, "/compat/") {
-		return res, nil // compatibility surfaces answer in their seeds' formats, not this document's
+	// A compatibility surface's responses are checked against its own document, whose paths
+	// are below its base path.
+	base, doc := "", "openapi.json"
+	for b := range surfaceDocuments {
+		if strings.HasPrefix(r.URL.Path, b+"/") {
+			base, doc = b, b+"/openapi.json"
+		}
 	}
-	route, params, err := router.FindRoute(r)
+	if base != "" && r.URL.Path == base+"/openapi.json" {
+		return res, nil // served beside the surface, described by no document
+	}
+	if base != "" {
+		r = r.Clone(r.Context())
+		r.URL.Path, r.URL.RawPath = strings.TrimPrefix(r.URL.Path, base), ""
+	}
+	route, params, err := routers[base].FindRoute(r)
 	if err != nil {
 		// Only unknown routes and methods may be missing from the document.
 		if res.StatusCode != http.StatusNotFound && res.StatusCode != http.StatusMethodNotAllowed {
-			vt.t.Errorf("%s %s answered %d but is not in openapi.json: %v", r.Method, r.URL.Path, res.StatusCode, err)
+			vt.t.Errorf("%s %s%s answered %d but is not in %s: %v", r.Method, base, r.URL.Path, res.StatusCode, doc, err)
 		}
 		return res, nil
 	}
@@ -283,7 +322,7 @@ func (vt *validatingTransport) RoundTrip(r *http.Request) (*http.Response, error
 		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 	}
 	if err := openapi3filter.ValidateResponse(r.Context(), in); err != nil {
-		vt.t.Errorf("%s %s → %d does not match openapi.json: %v\nbody: %s", r.Method, r.URL.Path, res.StatusCode, err, body)
+		vt.t.Errorf("%s %s%s → %d does not match %s: %v\nbody: %s", r.Method, base, r.URL.Path, res.StatusCode, doc, err, body)
 	}
 	return res, nil
 }

@@ -125,7 +125,8 @@ func (a *API) routes() {
 }
 
 // Mount serves h under prefix (such as "/compat/exolink"), behind the same request ids,
-// logging and panic recovery as the native API. h sees paths with the prefix removed.
+// logging and panic recovery as the native API. h sees paths with the prefix removed. A
+// surface with an OpenAPI document has it served at prefix/openapi.json.
 func (a *API) Mount(prefix string, h interface {
 	http.Handler
 	Routes() []string
@@ -134,6 +135,14 @@ func (a *API) Mount(prefix string, h interface {
 	for _, p := range h.Routes() {
 		method, path, _ := strings.Cut(p, " ")
 		a.mounted = append(a.mounted, method+" "+prefix+path)
+	}
+	if d, ok := h.(interface{ OpenAPIDocument() []byte }); ok {
+		doc := d.OpenAPIDocument()
+		a.public("GET "+prefix+"/openapi.json", func(w http.ResponseWriter, r *http.Request) error {
+			w.Header().Set("Content-Type", "application/json")
+			_, err := w.Write(doc)
+			return err
+		})
 	}
 }
 
