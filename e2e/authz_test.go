@@ -117,7 +117,7 @@ func (m *matrix) rows() []matrixRow {
 		// Open to everyone.
 		{"GET /healthz", at("/healthz"), nil, false, every(ok)},
 		{"GET /readyz", at("/readyz"), nil, false, every(ok)},
-		{"GET /metrics", at("/metrics"), nil, false, every(ok)},
+		{"GET /metrics", at("/metrics"), nil, false, every(unauth)}, // the metrics token's, nobody else's
 		{"GET /v1/openapi.json", at("/v1/openapi.json"), nil, false, every(ok)},
 		{"GET /compat/exolink/openapi.json", at("/compat/exolink/openapi.json"), nil, false, every(ok)},
 		{"GET /compat/links/openapi.json", at("/compat/links/openapi.json"), nil, false, every(ok)},

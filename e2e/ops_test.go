@@ -21,29 +21,45 @@ import (
 	"github.com/rosterhq/roster/internal/testdb"
 )
 
+const metricsToken = "metrics-scraper-token-0123456789"
+
 func TestHealthReadinessAndMetrics(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, func(c *server.Config) { c.MetricsToken = metricsToken })
 	e.must(http.StatusOK, req{method: "GET", path: "/healthz"})
 	if got := e.must(http.StatusOK, req{method: "GET", path: "/readyz"}).object(t)["status"]; got != "ready" {
 		t.Errorf("readyz status %v", got)
 	}
-	e.bootstrap()
+	root := e.bootstrap()
 	e.do(req{method: "POST", path: "/v1/auth/login", body: map[string]any{"login": "root", "password": "not it at all"}})
-	body := string(e.must(http.StatusOK, req{method: "GET", path: "/metrics"}).body)
+	// Each compatibility request is counted under its surface's own route.
+	e.links("", req{method: "GET", path: "/users/nobody"})
+	e.links("", req{method: "GET", path: "/no/such/route"})
+	e.must(http.StatusOK, req{method: "GET", path: "/compat/ellacore/api/v1/status"})
+	e.must(http.StatusNotFound, req{method: "GET", path: "/compat/partner/v1/partner-portals/nowhere/users", token: root.token, header: map[string]string{"X-Request-Id": "partner-1"}})
+	// The metrics are the metrics token's: not anonymous callers', not a user's.
+	e.must(http.StatusUnauthorized, req{method: "GET", path: "/metrics"})
+	e.must(http.StatusUnauthorized, req{method: "GET", path: "/metrics", token: root.token})
+	body := string(e.must(http.StatusOK, req{method: "GET", path: "/metrics", token: metricsToken}).body)
 	for _, want := range []string{
 		`roster_http_requests_total{method="GET",route="GET /healthz",status="200"} 1`,
 		`roster_http_requests_total{method="POST",route="POST /v1/bootstrap",status="201"} 1`,
+		`roster_http_requests_total{method="GET",route="GET /compat/links/users/{username}",status="401"} 1`,
+		`roster_http_requests_total{method="GET",route="/compat/links/",status="404"} 1`,
+		`roster_http_requests_total{method="GET",route="GET /compat/ellacore/api/v1/status",status="200"} 1`,
+		`roster_http_requests_total{method="GET",route="GET /compat/partner/v1/partner-portals/{portalId}/users",status="404"} 1`,
+		`roster_http_requests_total{method="GET",route="GET /metrics",status="401"} 2`,
 		`roster_logins_total{outcome="failure"} 1`,
 		`roster_password_hash_queue 0`,
 		`roster_build_info{version="dev"} 1`,
 		`go_sql_max_open_connections{db_name="roster"}`,
 		`roster_http_request_duration_seconds_bucket{route="GET /readyz"`,
+		`roster_http_request_duration_seconds_bucket{route="GET /compat/links/users/{username}"`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
-	// The request log names the actor and the tenant.
+	// The request log names the route, the actor and the tenant.
 	admin := e.login("root", testPassword)
 	if !credentialShape.MatchString(`"` + admin + `"`) {
 		t.Error("credentialShape, which checks Cache-Control on credential answers, does not match a session token")
@@ -53,9 +69,56 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	}
 	e.must(http.StatusCreated, req{method: "POST", path: "/v1/tenants", token: admin, body: map[string]any{"slug": "acme", "name": "A"}})
 	e.must(http.StatusOK, req{method: "GET", path: "/v1/tenants/acme/members", token: admin})
-	if !strings.Contains(e.logs.String(), `"route":"GET /v1/tenants/{tenant}/members","status":200`) ||
-		!strings.Contains(e.logs.String(), `"tenant":"tnt_`) || !strings.Contains(e.logs.String(), `"actor":"user:usr_`) {
+	logs := e.logs.String()
+	if !strings.Contains(logs, `"route":"GET /v1/tenants/{tenant}/members","status":200`) ||
+		!strings.Contains(logs, `"tenant":"tnt_`) || !strings.Contains(logs, `"actor":"user:usr_`) {
 		t.Errorf("request log lines lack route, tenant or actor")
+	}
+	if !strings.Contains(logs, `"route":"GET /compat/partner/v1/partner-portals/{portalId}/users","status":404,"duration_ms":`) {
+		t.Errorf("the request log does not name the partner surface's route")
+	}
+	if strings.Contains(logs, metricsToken) {
+		t.Errorf("the log holds the metrics token")
+	}
+}
+
+// Without a metrics token, /metrics on the main address answers 401 and says how to get the
+// metrics; on a separate address they are open unless a token is set, given in a file.
+func TestMetricsProtection(t *testing.T) {
+	e := newEnv(t)
+	res := e.must(http.StatusUnauthorized, req{method: "GET", path: "/metrics"})
+	if got := res.header.Get("WWW-Authenticate"); got != `Bearer realm="metrics"` || !strings.Contains(string(res.body), "--metrics-addr") {
+		t.Errorf("401 without a configured token: WWW-Authenticate %q, body %q", got, res.body)
+	}
+
+	scrape := func(url, token string) int {
+		t.Helper()
+		r, _ := http.NewRequest("GET", url, nil)
+		if token != "" {
+			r.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	open := newEnv(t, func(c *server.Config) { c.MetricsAddr = "127.0.0.1:0" })
+	if got := scrape(open.srv.MetricsURL(), ""); got != http.StatusOK {
+		t.Errorf("separate metrics address without a token: %d, want 200", got)
+	}
+	open.must(http.StatusNotFound, req{method: "GET", path: "/metrics"}) // not on the main address then
+
+	file := filepath.Join(t.TempDir(), "metrics-token")
+	if err := os.WriteFile(file, []byte(metricsToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	guarded := newEnv(t, func(c *server.Config) { c.MetricsAddr = "127.0.0.1:0"; c.MetricsTokenFile = file })
+	for token, want := range map[string]int{"": http.StatusUnauthorized, "wrong-token-0123456789": http.StatusUnauthorized, metricsToken: http.StatusOK} {
+		if got := scrape(guarded.srv.MetricsURL(), token); got != want {
+			t.Errorf("separate metrics address with a token file, sending %q: %d, want %d", token, got, want)
+		}
 	}
 }
 

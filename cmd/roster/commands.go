@@ -104,7 +104,7 @@ func newServeCommand() *cobra.Command {
 			cfg.Version = buildVersion()
 			srv, err := server.Open(cmd.Context(), cfg, log)
 			if err != nil {
-				return err
+				return explainConfig(cmd, err)
 			}
 			defer srv.Close()
 			if err := srv.Listen(); err != nil {
@@ -121,7 +121,9 @@ func newServeCommand() *cobra.Command {
 // configuration file.
 func registerServeFlags(fs *pflag.FlagSet, cfg *server.Config, logs *logOptions) {
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on (host:port)")
-	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", cfg.MetricsAddr, "separate address for GET /metrics (empty: serve it on --addr)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", cfg.MetricsAddr, "separate address for GET /metrics (empty: serve it on --addr, to bearers of --metrics-token only)")
+	fs.StringVar(&cfg.MetricsToken, "metrics-token", cfg.MetricsToken, "bearer token GET /metrics asks for (prefer ROSTER_METRICS_TOKEN or --metrics-token-file to a flag others can see)")
+	fs.StringVar(&cfg.MetricsTokenFile, "metrics-token-file", cfg.MetricsTokenFile, "file holding the bearer token GET /metrics asks for")
 	fs.StringVar(&cfg.DB, "db", cfg.DB, "database: a SQLite file path, sqlite:PATH, or a postgres:// URL")
 	registerDBOptions(fs, &cfg.DBOptions)
 	fs.DurationVar(&cfg.SessionTTL, "session-ttl", cfg.SessionTTL, "lifetime of a login session")

@@ -140,6 +140,10 @@ func TestConfigErrors(t *testing.T) {
 			}},
 		{name: "a flag serve refuses, over a good file", file: "session-ttl = \"1h\"\n", args: []string{"--session-ttl", "5s"},
 			want: []string{`--session-ttl: must be at least 1m, not 5s`}},
+		{name: "a short metrics token, not echoed", env: map[string]string{"ROSTER_METRICS_TOKEN": "tiny-tkn"},
+			want: []string{`ROSTER_METRICS_TOKEN: must be at least 16 characters (openssl rand -hex 32 makes one)`}},
+		{name: "a metrics token file that is not there", file: "metrics-token-file = \"/nonexistent/token\"\n",
+			want: []string{`FILE:1: metrics-token-file: open /nonexistent/token: no such file or directory`}},
 		{name: "a missing file", env: map[string]string{"ROSTER_CONFIG": "/nonexistent/roster.toml"},
 			want: []string{`configuration file: open /nonexistent/roster.toml: no such file or directory`}},
 	} {

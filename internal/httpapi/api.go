@@ -36,6 +36,10 @@ type API struct {
 	observer Observer
 	trusted  []netip.Prefix
 	mounted  []string // routes of the mounted surfaces, with their prefixes
+	// surfaces holds the mounted surfaces' routes, with their prefixes, only to name the route
+	// of a request to a surface in logs and metrics; prefixes are the patterns they hang on.
+	surfaces *http.ServeMux
+	prefixes map[string]bool
 }
 
 // Observer hears every answered request (for metrics).
@@ -46,7 +50,8 @@ type Observer interface {
 // New returns the native API as an http.Handler; observer may be nil. Requests from a
 // trusted proxy have their client address taken from X-Forwarded-For.
 func New(svc *service.Service, log *slog.Logger, observer Observer, trustedProxies []netip.Prefix) *API {
-	a := &API{svc: svc, log: log, mux: httpx.NewMux(), observer: observer, trusted: trustedProxies}
+	a := &API{svc: svc, log: log, mux: httpx.NewMux(), observer: observer, trusted: trustedProxies,
+		surfaces: http.NewServeMux(), prefixes: map[string]bool{}}
 	a.routes()
 	return a
 }
@@ -132,9 +137,11 @@ func (a *API) Mount(prefix string, h interface {
 	Routes() []string
 }) {
 	a.mux.ServeMux.Handle(prefix+"/", http.StripPrefix(prefix, h))
+	a.prefixes[prefix+"/"] = true
 	for _, p := range h.Routes() {
 		method, path, _ := strings.Cut(p, " ")
 		a.mounted = append(a.mounted, method+" "+prefix+path)
+		a.surfaces.Handle(method+" "+prefix+path, http.NotFoundHandler()) // never served
 	}
 	if d, ok := h.(interface{ OpenAPIDocument() []byte }); ok {
 		doc := d.OpenAPIDocument()
@@ -144,6 +151,19 @@ func (a *API) Mount(prefix string, h interface {
 			return err
 		})
 	}
+}
+
+// route is the pattern that names r's route in logs and metrics: the native route's, or
+// for a mounted surface its own route's with the prefix ("GET /compat/links/users/{username}"),
+// or the surface's prefix when none of its routes matches.
+func (a *API) route(r *http.Request) string {
+	_, pattern := a.mux.Handler(r)
+	if a.prefixes[pattern] {
+		if _, p := a.surfaces.Handler(r); p != "" {
+			return p
+		}
+	}
+	return pattern
 }
 
 // Routes returns every route pattern the API serves, the mounted surfaces' included.
@@ -199,7 +219,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, notes := roster.NewContextWithNotes(r.Context())
 	r = r.WithContext(roster.NewContextWithRequestInfo(context.WithValue(ctx, requestIDKey{}, id), a.clientInfo(r, id)))
 	sw := &statusWriter{ResponseWriter: w}
-	_, pattern := a.mux.Handler(r)
+	pattern := a.route(r)
 	defer func() {
 		if p := recover(); p != nil {
 			a.log.Error("panic", "request_id", id, "panic", p, "stack", string(debug.Stack()))

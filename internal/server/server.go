@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -55,6 +56,11 @@ type Config struct {
 	// SecretKeyFile names the key file that seals the secrets Roster must read back (TOTP
 	// seeds, signing keys); empty leaves the features that need it off.
 	SecretKeyFile string
+	// MetricsToken is the bearer token /metrics asks for (MetricsTokenFile names a file
+	// holding it). On Addr, /metrics without one answers 401 to everyone; on MetricsAddr, it
+	// is open unless one is set.
+	MetricsToken     string
+	MetricsTokenFile string
 	// Version is what the server reports of itself.
 	Version string
 	// Mail: SMTPURL (smtp:// or smtps://) or MailDir (write .eml files instead), not both;
@@ -123,6 +129,12 @@ func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil && c.MetricsAddr != "" {
 		bad("metrics-addr", "%q is not host:port (%v)", c.MetricsAddr, err)
 	}
+	switch {
+	case c.MetricsToken != "" && c.MetricsTokenFile != "":
+		bad("metrics-token", "give it or metrics-token-file, not both")
+	case c.MetricsToken != "" && len(c.MetricsToken) < minMetricsToken:
+		bad("metrics-token", "must be at least %d characters (openssl rand -hex 32 makes one)", minMetricsToken)
+	}
 	if c.SessionTTL < time.Minute {
 		bad("session-ttl", "must be at least 1m, not %s", c.SessionTTL)
 	}
@@ -187,6 +199,26 @@ func (c MailConfig) validate() []error {
 	return errs
 }
 
+// minMetricsToken is the shortest metrics token accepted: one a scraper's operator can
+// generate, and nobody can guess.
+const minMetricsToken = 16
+
+// metricsToken returns the bearer token /metrics asks for, reading it from its file if named.
+func (c Config) metricsToken() (string, error) {
+	if c.MetricsTokenFile == "" {
+		return c.MetricsToken, nil
+	}
+	b, err := os.ReadFile(c.MetricsTokenFile)
+	if err != nil {
+		return "", &KeyError{Key: "metrics-token-file", Err: err}
+	}
+	token := strings.TrimSpace(string(b))
+	if len(token) < minMetricsToken {
+		return "", &KeyError{Key: "metrics-token-file", Err: fmt.Errorf("%s holds %d characters; a metrics token must have at least %d", c.MetricsTokenFile, len(token), minMetricsToken)}
+	}
+	return token, nil
+}
+
 // A KeyError is one configuration value that Validate refuses. Key is the value's name as a
 // flag (without "--") and as a configuration-file key, so that the command line can say
 // where the value came from: the flag, a ROSTER_* variable or a line of the file.
@@ -218,6 +250,10 @@ type Server struct {
 // Open validates cfg, opens and migrates the database and builds the service.
 func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	metricsToken, err := cfg.metricsToken()
+	if err != nil {
 		return nil, err
 	}
 	db, err := OpenDB(ctx, cfg.DB, cfg.DBOptions, log)
@@ -266,10 +302,15 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	api.Mount("/compat/partner", partner.New(svc, log, partner.Config{RateLimit: cfg.PartnerRateLimit}))
 	api.Handle("GET /readyz", http.HandlerFunc(s.readyz))
 	if cfg.MetricsAddr == "" {
-		api.Handle("GET /metrics", m.Handler())
+		// On the main address, which clients reach, the metrics need their token.
+		api.Handle("GET /metrics", metrics.Protect(m.Handler(), metricsToken))
 	} else {
+		h := m.Handler()
+		if metricsToken != "" {
+			h = metrics.Protect(h, metricsToken)
+		}
 		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", m.Handler())
+		mux.Handle("GET /metrics", h)
 		s.mhttp = newHTTPServer(mux, log)
 	}
 	s.http = newHTTPServer(api, log)
@@ -381,6 +422,15 @@ func (s *Server) Listen() error {
 
 // URL returns the base URL the server answers on, once Listen has returned.
 func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
+
+// MetricsURL returns the URL of /metrics on the separate metrics address, once Listen has
+// returned, or "" when the metrics are served on the main address.
+func (s *Server) MetricsURL() string {
+	if s.mln == nil {
+		return ""
+	}
+	return "http://" + s.mln.Addr().String() + "/metrics"
+}
 
 // Serve answers requests until ctx ends. Then /readyz fails at once, the listener stays open
 // for the shutdown delay (so load balancers notice), and in-flight requests get the shutdown
