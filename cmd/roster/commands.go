@@ -77,12 +77,17 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: true,
 		// Every flag can also be set as ROSTER_<FLAG> (for --log-level, ROSTER_LOG_LEVEL) or
 		// in the configuration file; a flag on the command line wins (see config.go).
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return configure(cmd) },
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if !needsConfiguration(cmd) {
+				return nil
+			}
+			return configure(cmd)
+		},
 	}
 	root.PersistentFlags().String("config", "", "configuration file (TOML) whose keys are the flags of roster serve")
 	root.AddCommand(newServeCommand(), newMigrateCommand(), newVersionCommand(), newUserCommand(),
 		newBackupCommand(), newRestoreCommand(), newBenchCommand(), newImportCommand(), newSecretKeyCommand(), newMailCommand(),
-		newConfigCommand())
+		newConfigCommand(), newDocsCommand())
 	return root
 }
 
