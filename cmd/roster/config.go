@@ -350,7 +350,15 @@ func redact(key, value string) string {
 		return "REDACTED"
 	}
 	u, err := url.Parse(value)
-	if err != nil || u.Scheme == "" || u.Host == "" {
+	if err != nil {
+		// A URL Go cannot parse may still hold a password (one with a "/" in it, say):
+		// keep only its scheme.
+		if scheme, _, ok := strings.Cut(value, "://"); ok {
+			return scheme + "://REDACTED"
+		}
+		return value
+	}
+	if u.Scheme == "" || u.Host == "" {
 		return value
 	}
 	changed := false

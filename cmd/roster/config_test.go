@@ -191,6 +191,7 @@ func TestConfigPrintRedacts(t *testing.T) {
 		{"metrics-token", "abcdefghijklmnopqrstuvwxyz", "REDACTED"},
 		{"smtp-url", "smtp://mailer:hunter2@mail.internal:587", "smtp://mailer:REDACTED@mail.internal:587"},
 		{"db", "postgres://roster@db.internal/roster", "postgres://roster@db.internal/roster"},
+		{"db", "postgres://roster:pa/ss@db.internal/roster", "postgres://REDACTED"}, // Go's url.Parse refuses it
 		{"db", "/var/lib/roster/roster.db", "/var/lib/roster/roster.db"},
 		{"secret-key-file", "/etc/roster/key", "/etc/roster/key"}, // a path, not the secret
 		{"password-min-length", "12", "12"},
