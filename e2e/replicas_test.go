@@ -91,8 +91,9 @@ func startReplicasWith(t testing.TB, dsn string, n int, extra ...string) []*repl
 					urls <- string(m[1])
 				}
 			}
-			r.done <- cmd.Wait()
-			close(r.exited)
+			err := cmd.Wait()
+			close(r.exited) // before done: a test that has read done must find exited closed
+			r.done <- err
 		}()
 		wg.Go(func() {
 			select {
