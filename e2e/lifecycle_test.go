@@ -325,7 +325,7 @@ func TestMailOff(t *testing.T) {
 // A temporary failure is retried with the same Message-ID; a refused recipient is dead and
 // visible: roster mail list, the metric, a log line.
 func TestMailRetriesAndDeadLetters(t *testing.T) {
-	e, smtp := newMailEnv(t, func(c *server.Config) { c.Mail.SkipVerification = true })
+	e, smtp := newMailEnv(t, func(c *server.Config) { c.Mail.SkipVerification = true; c.MetricsToken = metricsToken })
 	smtp.TempFail.Store(2)
 	smtp.RejectRcpt = func(to string) bool { return to == "gone@example.com" }
 	root := e.bootstrap()
@@ -356,7 +356,7 @@ func TestMailRetriesAndDeadLetters(t *testing.T) {
 	if !strings.HasPrefix(m.Header.Get("Message-Id"), "<obx_") {
 		t.Errorf("Message-ID %q", m.Header.Get("Message-Id"))
 	}
-	metrics := string(e.must(http.StatusOK, req{method: "GET", path: "/metrics"}).body)
+	metrics := string(e.must(http.StatusOK, req{method: "GET", path: "/metrics", token: metricsToken}).body)
 	for _, want := range []string{`roster_outbox_messages{kind="mail",state="dead"} 1`, `roster_outbox_dead_total{kind="mail"} 1`,
 		`roster_outbox_sent_total{kind="mail"} 1`, `roster_outbox_failures_total{kind="mail"} 3`, `roster_outbox_delay_seconds_count{kind="mail"} 1`} {
 		if !strings.Contains(metrics, want) {

@@ -144,6 +144,8 @@ func TestConfigErrors(t *testing.T) {
 			want: []string{`ROSTER_METRICS_TOKEN: must be at least 16 characters (openssl rand -hex 32 makes one)`}},
 		{name: "a metrics token file that is not there", file: "metrics-token-file = \"/nonexistent/token\"\n",
 			want: []string{`FILE:1: metrics-token-file: open /nonexistent/token: no such file or directory`}},
+		{name: "a mail URL serve refuses, from the environment", env: map[string]string{"ROSTER_SMTP_URL": "ftp://mailer:hunter2@mail.internal"},
+			want: []string{`ROSTER_SMTP_URL: scheme "ftp": want smtp or smtps`}},
 		{name: "a missing file", env: map[string]string{"ROSTER_CONFIG": "/nonexistent/roster.toml"},
 			want: []string{`configuration file: open /nonexistent/roster.toml: no such file or directory`}},
 	} {
@@ -175,16 +177,21 @@ func TestConfigErrors(t *testing.T) {
 // config print hides secrets: the password of a database URL (in its user part or its
 // query), and every value of a secret key.
 func TestConfigPrintRedacts(t *testing.T) {
-	path := writeConfig(t, `db = "postgres://roster:s3cret-pw@db.internal:5432/roster?sslmode=require&password=other-pw"`+"\n")
+	path := writeConfig(t, `db = "postgres://roster:s3cret-pw@db.internal:5432/roster?sslmode=require&password=other-pw"`+"\n"+
+		`smtp-url = "smtp://mailer:mail-pw@mail.internal:587"`+"\n"+`metrics-token = "metrics-token-0123456789abcdef"`+"\n")
 	out, err := run(t, "", "config", "print", "--config", path)
 	if err != nil {
 		t.Fatalf("config print: %v\n%s", err, out)
 	}
-	if strings.Contains(out, "s3cret-pw") || strings.Contains(out, "other-pw") {
+	if strings.Contains(out, "s3cret-pw") || strings.Contains(out, "other-pw") || strings.Contains(out, "mail-pw") || strings.Contains(out, "0123456789abcdef") {
 		t.Errorf("config print shows a password:\n%s", out)
 	}
-	want := []string{`db = "postgres://roster:REDACTED@db.internal:5432/roster?password=REDACTED&sslmode=require" # ` + path + `:1`}
-	if diff := cmp.Diff(want, printed(t, out, "db")); diff != "" {
+	want := []string{
+		`db = "postgres://roster:REDACTED@db.internal:5432/roster?password=REDACTED&sslmode=require" # ` + path + `:1`,
+		`metrics-token = "REDACTED" # ` + path + `:3`,
+		`smtp-url = "smtp://mailer:REDACTED@mail.internal:587" # ` + path + `:2`,
+	}
+	if diff := cmp.Diff(want, printed(t, out, "db", "metrics-token", "smtp-url")); diff != "" {
 		t.Errorf("db (-want +got):\n%s", diff)
 	}
 	for _, c := range []struct{ key, value, want string }{
