@@ -188,13 +188,18 @@ type ImportTx interface {
 type Throttle struct {
 	Failures    int64
 	LockedUntil time.Time // zero when not locked
-	LastFailure time.Time
+	LastFailure time.Time // for a key attempts are reserved under, the last attempt
 }
 
 // ThrottleTx keeps the failed password checks that login throttling counts.
 type ThrottleTx interface {
 	// FindThrottle returns the key's record, or a zero one.
 	FindThrottle(ctx context.Context, key string) (Throttle, error)
+	// ReserveAttempt counts an attempt at now as a failure, starting again from one when the
+	// last was before forgetBefore, in one conditional write: unless the key is locked at now,
+	// in which case it changes nothing and reports false with the record as it is. Racing
+	// callers are counted one after the other, on every replica.
+	ReserveAttempt(ctx context.Context, key string, now, forgetBefore time.Time) (Throttle, bool, error)
 	// RecordFailure counts a failure at now, starting again from one when the last failure
 	// was before forgetBefore, and returns the record.
 	RecordFailure(ctx context.Context, key string, now, forgetBefore time.Time) (Throttle, error)

@@ -91,7 +91,7 @@ func (s *Service) Login(ctx context.Context, login, pw string) (*SessionResult, 
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	u, err := s.CheckPassword(ctx, login, pw)
+	u, att, err := s.observedCheck(ctx, login, pw)
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +111,9 @@ func (s *Service) Login(ctx context.Context, login, pw string) (*SessionResult, 
 		if u.PasswordHash != verified || !u.Active {
 			return errBadLogin
 		}
+		if err := att.settle(ctx, tx, u); err != nil {
+			return err
+		}
 		ctx := roster.NewContextWithPrincipal(ctx, &roster.Principal{User: u})
 		if err := audit(ctx, tx, event{action: "auth.login", targetKind: targetUser, targetID: u.ID}); err != nil {
 			return err
@@ -125,17 +128,47 @@ func (s *Service) Login(ctx context.Context, login, pw string) (*SessionResult, 
 }
 
 // CheckPassword returns the active user whose login name (an email when it holds "@", else a
-// username) and password these are. Every way to fail gives errBadLogin after the same hash
-// work, and is recorded on the audit trail.
-func (s *Service) CheckPassword(ctx context.Context, login, pw string) (u *roster.User, err error) {
+// username) and password these are, without starting a session. Every way to fail gives
+// EUnauthenticated after the same hash work, and is recorded on the audit trail; it is
+// throttled like a login (ERateLimited).
+func (s *Service) CheckPassword(ctx context.Context, login, pw string) (*roster.User, error) {
+	u, att, err := s.observedCheck(ctx, login, pw)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.Write(ctx, func(tx roster.Tx) error {
+		fresh, err := tx.FindUserByID(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		if fresh.PasswordHash != u.PasswordHash || !fresh.Active {
+			return errBadLogin
+		}
+		u = fresh
+		return att.settle(ctx, tx, u)
+	})
+	if roster.ErrorCodeOf(err) == roster.ENotFound {
+		return nil, errBadLogin
+	}
+	return u, err
+}
+
+// observedCheck is checkPassword, with its outcome reported to Config.ObserveLogin.
+func (s *Service) observedCheck(ctx context.Context, login, pw string) (u *roster.User, att *attempt, err error) {
 	if s.cfg.ObserveLogin != nil {
 		defer func() { s.cfg.ObserveLogin(err == nil) }()
 	}
 	return s.checkPassword(ctx, login, pw)
 }
 
-func (s *Service) checkPassword(ctx context.Context, login, pw string) (*roster.User, error) {
-	k := keysFor(ctx, login)
+// checkPassword finds the user a login name names and checks the password, throttled: the
+// attempt is counted before the hash is checked (see reserve). A failure is recorded here; a
+// success returns the attempt, for the caller to settle in the transaction that acts on it.
+func (s *Service) checkPassword(ctx context.Context, login, pw string) (*roster.User, *attempt, error) {
+	folded := usernameKey(login)
+	if folded == "" {
+		folded = strings.ToLower(login)
+	}
 	if len(pw) > password.MaxBytes { // no stored password is this long; do the work of one
 		pw = pw[:password.MaxBytes]
 		login = ""
@@ -145,75 +178,68 @@ func (s *Service) checkPassword(ctx context.Context, login, pw string) (*roster.
 		switch {
 		case login == "":
 			err = roster.Errorf(roster.ENotFound, "no login")
-		case strings.Contains(login, "@"):
-			u, err = tx.FindUserByEmail(ctx, login)
+		case strings.Contains(folded, "@"): // full-width ＠ folds to @ too
+			u, err = tx.FindUserByEmail(ctx, folded)
 		default:
-			u, err = tx.FindUserByUsername(ctx, usernameKey(login))
+			u, err = tx.FindUserByUsername(ctx, folded)
 		}
 		return err
 	})
 	if err != nil && roster.ErrorCodeOf(err) != roster.ENotFound {
-		return nil, err
+		return nil, nil, err
 	}
 	userID := ""
 	if u != nil {
 		userID = u.ID
 	}
-	failures, err := s.checkThrottle(ctx, k, userID)
+	att, err := s.reserve(ctx, keysFor(ctx, throttleSubject(u, folded)), userID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if u == nil {
 		if err := s.hasher.Waste(ctx, pw); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return nil, s.loginFailed(ctx, k, "")
+		return nil, nil, s.failed(ctx, att)
 	}
 	ok, err := s.hasher.Verify(ctx, pw, u.PasswordHash)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !ok || !u.Active {
-		return nil, s.loginFailed(ctx, k, u.ID)
-	}
-	if failures > 0 {
-		if err := s.clearFailures(ctx, k); err != nil {
-			return nil, err
-		}
+		return nil, nil, s.failed(ctx, att)
 	}
 	if u.PasswordHash != "" && s.hasher.NeedsRehash(u.PasswordHash) {
-		s.rehash(ctx, u, pw)
-	}
-	return u, nil
-}
-
-// rehash replaces a hash made with older parameters, now that the password is at hand. A
-// failure only postpones it to the next login.
-func (s *Service) rehash(ctx context.Context, u *roster.User, pw string) {
-	next, err := s.hasher.Hash(ctx, pw)
-	if err == nil {
-		err = s.store.Write(ctx, func(tx roster.Tx) error { return tx.ReplacePasswordHash(ctx, u.ID, u.PasswordHash, next) })
-	}
-	if err != nil {
-		s.log.WarnContext(ctx, "could not upgrade a password hash", "user", u.ID, "error", err)
-		return
-	}
-	u.PasswordHash = next
-}
-
-// loginFailed records a failed password check, for the audit trail and for throttling, and
-// returns errBadLogin. The login name as typed is not recorded: people type passwords into it.
-func (s *Service) loginFailed(ctx context.Context, k throttleKeys, userID string) error {
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		if err := audit(ctx, tx, event{action: "auth.login", targetKind: targetUser, targetID: userID, outcome: roster.OutcomeFailure}); err != nil {
-			return err
+		// A failure only postpones the upgrade to the next login.
+		if next, err := s.hasher.Hash(ctx, pw); err == nil {
+			att.rehash = next
+		} else {
+			s.log.WarnContext(ctx, "could not upgrade a password hash", "user", u.ID, "error", err)
 		}
-		return recordFailure(ctx, tx, k, userID, s.cfg.LoginLock)
-	})
-	if err != nil {
-		return err
 	}
-	return errBadLogin
+	return u, att, nil
+}
+
+// checkCurrentPassword checks the current password of a user changing its own, throttled
+// and audited like a login under the account's keys. A wrong one is EInvalid at
+// /current_password; a success returns the attempt for the caller to settle.
+func (s *Service) checkCurrentPassword(ctx context.Context, u *roster.User, current string) (*attempt, error) {
+	att, err := s.reserve(ctx, keysFor(ctx, throttleSubject(u, "")), u.ID)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.hasher.Verify(ctx, current, u.PasswordHash)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if err := s.failed(ctx, att); err != errBadLogin {
+			return nil, err
+		}
+		return nil, roster.Invalid("The current password is wrong.",
+			roster.FieldError{Pointer: "/current_password", Detail: "does not match"})
+	}
+	return att, nil
 }
 
 func (s *Service) startSession(ctx context.Context, tx roster.Tx, u *roster.User) (*SessionResult, error) {

@@ -52,7 +52,8 @@ var eventTypes = map[string]string{
 // notEvents are audited actions that deliberately emit no event: a login is not a change of
 // anything an integration administers, and there are as many as there are requests.
 var notEvents = map[string]bool{
-	"auth.login": true,
+	"auth.login":     true,
+	"auth.throttled": true, // a refused login attempt
 	// Mail asked for or sent changes nothing yet; its use (a reset, a verified or changed
 	// address) is the event. A reset request also names no account when there is none.
 	"auth.password_reset_requested": true,

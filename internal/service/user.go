@@ -476,8 +476,9 @@ func (s *Service) SetPassword(ctx context.Context, ref, current, next string, if
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if self {
-		if err := s.verifyCurrentPassword(ctx, u, current); err != nil {
+	var att *attempt
+	if self { // checking the current password is a password check like a login: throttled
+		if att, err = s.checkCurrentPassword(ctx, u, current); err != nil {
 			return nil, err
 		}
 	}
@@ -502,8 +503,16 @@ func (s *Service) SetPassword(ctx context.Context, ref, current, next string, if
 			return roster.Errorf(roster.EConflict, "The password was changed meanwhile; retry.")
 		}
 		u = fresh
+		if att != nil {
+			if err := att.settle(ctx, tx, u); err != nil {
+				return err
+			}
+		}
 		return s.storePassword(ctx, tx, p, u, hash)
 	})
+	if err != nil && att != nil {
+		s.forget(ctx, att) // the current password was right; only the change failed
+	}
 	return u, err
 }
 
@@ -522,27 +531,6 @@ func (s *Service) storePassword(ctx context.Context, tx roster.Tx, p *roster.Pri
 		return err
 	}
 	return audit(ctx, tx, event{action: "user.password_set", targetKind: targetUser, targetID: u.ID})
-}
-
-// verifyCurrentPassword checks a user's current password, as a login does: throttled, and a
-// wrong one recorded.
-func (s *Service) verifyCurrentPassword(ctx context.Context, u *roster.User, current string) error {
-	k := keysFor(ctx, u.Username)
-	if _, err := s.checkThrottle(ctx, k, u.ID); err != nil {
-		return err
-	}
-	ok, err := s.hasher.Verify(ctx, current, u.PasswordHash)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		if err := s.loginFailed(ctx, k, u.ID); err != errBadLogin {
-			return err
-		}
-		return roster.Invalid("The current password is wrong.",
-			roster.FieldError{Pointer: "/current_password", Detail: "does not match"})
-	}
-	return nil
 }
 
 // ErrPasswordSessionRequired refuses a change of one's own password, without the current

@@ -125,18 +125,30 @@ func (s *Service) RequestEmailChange(ctx context.Context, newEmail, currentPassw
 	if strings.EqualFold(u.Email, newEmail) {
 		return roster.Invalid("This is your address already.", roster.FieldError{Pointer: "/email", Detail: "is your current address"})
 	}
-	if u.PasswordHash != "" {
-		if err := s.checkCurrentPassword(ctx, u, currentPassword); err != nil {
+	var att *attempt
+	if u.PasswordHash != "" { // a password check like a login: throttled, and settled below
+		if currentPassword == "" {
+			return roster.Invalid("Give your current password.", roster.FieldError{Pointer: "/current_password", Detail: "is required"})
+		}
+		if att, err = s.checkCurrentPassword(ctx, u, currentPassword); err != nil {
 			return err
 		}
 	}
 	if !s.cfg.Mail.Enabled {
+		if att != nil {
+			s.forget(ctx, att)
+		}
 		return errMailOff
 	}
 	err = s.store.Write(ctx, func(tx roster.Tx) error {
 		u, err := tx.FindUserByID(ctx, p.User.ID)
 		if err != nil {
 			return err
+		}
+		if att != nil {
+			if err := att.settle(ctx, tx, u); err != nil {
+				return err
+			}
 		}
 		if err := hitOrRefuse(ctx, tx, "change-mail:"+u.ID, changeMailsPerHour, "address changes"); err != nil {
 			return err
@@ -151,31 +163,10 @@ func (s *Service) RequestEmailChange(ctx context.Context, newEmail, currentPassw
 	})
 	if err == nil {
 		s.wake()
+	} else if att != nil {
+		s.forget(ctx, att) // the password was right; only the request failed
 	}
 	return err
-}
-
-// checkCurrentPassword checks a user's own password the way SetPassword does: throttled like a
-// login, and a wrong one is a failed login.
-func (s *Service) checkCurrentPassword(ctx context.Context, u *roster.User, current string) error {
-	if current == "" {
-		return roster.Invalid("Give your current password.", roster.FieldError{Pointer: "/current_password", Detail: "is required"})
-	}
-	k := keysFor(ctx, u.Username)
-	if _, err := s.checkThrottle(ctx, k, u.ID); err != nil {
-		return err
-	}
-	ok, err := s.hasher.Verify(ctx, current, u.PasswordHash)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		if err := s.loginFailed(ctx, k, u.ID); err != errBadLogin {
-			return err
-		}
-		return roster.Invalid("The current password is wrong.", roster.FieldError{Pointer: "/current_password", Detail: "does not match"})
-	}
-	return nil
 }
 
 // Answers for a link that cannot be used. Whoever holds a link may learn why it fails.

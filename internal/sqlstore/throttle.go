@@ -56,3 +56,24 @@ func (t *tx) ClearThrottle(ctx context.Context, key string) error {
 	_, err := t.exec(ctx, `DELETE FROM login_throttle WHERE throttle_key = $1`, key)
 	return err
 }
+
+// ReserveAttempt is one INSERT … ON CONFLICT DO UPDATE … WHERE: the row lock it takes (on
+// PostgreSQL) or the single writer (on SQLite) makes racing reservations of one key count one
+// after the other, each seeing the lock an earlier one's transaction set.
+func (t *tx) ReserveAttempt(ctx context.Context, key string, now, forgetBefore time.Time) (roster.Throttle, bool, error) {
+	var failures, locked, last int64
+	err := t.queryRow(ctx, errNoThrottle, `INSERT INTO login_throttle (throttle_key, failures, locked_until, last_failure) VALUES ($1, 1, 0, $2)
+		ON CONFLICT (throttle_key) DO UPDATE SET
+			failures = CASE WHEN login_throttle.last_failure < $3 THEN 1 ELSE login_throttle.failures + 1 END,
+			last_failure = $2
+		WHERE login_throttle.locked_until <= $2
+		RETURNING failures, locked_until, last_failure`, []any{key, micros(now), micros(forgetBefore)}, &failures, &locked, &last)
+	if err == errNoThrottle { // locked: the update did not apply
+		th, err := t.FindThrottle(ctx, key)
+		return th, false, err
+	}
+	if err != nil {
+		return roster.Throttle{}, false, err
+	}
+	return throttleOf(failures, locked, last), true, nil
+}
