@@ -66,7 +66,7 @@ func TestEllaCoreFirstUser(t *testing.T) {
 	}
 	expectResult(t, e.ella("", req{method: "GET", path: "/status"}), 200, result(map[string]any{"version": "dev", "initialized": true}))
 	expectResult(t, e.ella("", req{method: "POST", path: "/users", body: map[string]any{"email": "late@example.com", "password": "plum-tree-41", "role_id": 1}}),
-		401, ellaError("Invalid token"))
+		401, ellaError("Authorization header is required"))
 	// The winner is an instance administrator and the admin of the bound tenant.
 	users := e.must(http.StatusOK, req{method: "GET", path: "/v1/tenants/ellacore/members?role=admin", token: e.login(winner(t, e), "plum-tree-41")}).object(t)["items"].([]any)
 	if len(users) != 1 {
@@ -119,7 +119,7 @@ func TestEllaCoreAuth(t *testing.T) {
 	expectResult(t, e.ella("", req{method: "POST", path: "/auth/lookup-token"}), 400, ellaError("Authorization header is required"))
 	expectResult(t, e.ella(admin, req{method: "POST", path: "/auth/lookup-token"}), 200, result(map[string]any{"valid": true}))
 	expectResult(t, e.ella("rss_bogus", req{method: "POST", path: "/auth/lookup-token"}), 200, result(map[string]any{"valid": false}))
-	expectResult(t, e.ella("", req{method: "GET", path: "/users"}), 401, ellaError("Invalid token"))
+	expectResult(t, e.ella("", req{method: "GET", path: "/users"}), 401, ellaError("Authorization header is required"))
 	expectResult(t, e.ella("rss_bogus", req{method: "GET", path: "/users"}), 401, ellaError("Invalid token"))
 	// "Bearer" is case-insensitive.
 	if res := e.do(req{method: "GET", path: ella + "/users/me", header: map[string]string{"Authorization": "bearer " + admin}}); res.status != 200 {

@@ -154,6 +154,23 @@ func TestLinksErrors(t *testing.T) {
 		{"invalid fields", tok, req{method: "POST", path: "/users", body: map[string]any{"username": "ok", "password": "", "email": "not-an-email", "active": "yes"}}, 422,
 			map[string]any{"status": 422.0, "errors": []any{
 				map[string]any{"location": "body", "param": "active", "value": "yes", "msg": "Invalid value"},
+				map[string]any{"location": "body", "param": "email", "value": "not-an-email", "msg": "Invalid value"},
+				map[string]any{"location": "body", "param": "password", "msg": "Invalid value"},
+			}}},
+		{"empty password and bad email", tok, req{method: "POST", path: "/users", body: map[string]any{"username": "ok", "password": "", "email": "not-an-email"}}, 422,
+			map[string]any{"status": 422.0, "errors": []any{
+				map[string]any{"location": "body", "param": "email", "value": "not-an-email", "msg": "Invalid value"},
+				map[string]any{"location": "body", "param": "password", "msg": "Invalid value"},
+			}}},
+		{"missing username, bad email, unknown domain", tok, req{method: "POST", path: "/users", body: map[string]any{"password": "plum-tree-41", "email": "not-an-email", "domain": "nope"}}, 422,
+			map[string]any{"status": 422.0, "errors": []any{
+				map[string]any{"location": "body", "param": "domain", "value": "nope", "msg": "Invalid value"},
+				map[string]any{"location": "body", "param": "email", "value": "not-an-email", "msg": "Invalid value"},
+				map[string]any{"location": "body", "param": "username", "msg": "Invalid value"},
+			}}},
+		{"update: empty password and bad email", tok, req{method: "PUT", path: "/users/taken", body: map[string]any{"password": "", "email": "not-an-email"}}, 422,
+			map[string]any{"status": 422.0, "errors": []any{
+				map[string]any{"location": "body", "param": "email", "value": "not-an-email", "msg": "Invalid value"},
 				map[string]any{"location": "body", "param": "password", "msg": "Invalid value"},
 			}}},
 		{"invalid values", tok, req{method: "POST", path: "/users", body: map[string]any{"username": "ok", "password": "short", "email": "not-an-email"}}, 422,

@@ -131,7 +131,7 @@ func TestPartnerErrors(t *testing.T) {
 		{"limit not a number", req{method: "GET", path: portals + "acme/users?limit=many", token: acme}, 400, "Invalid request: limit must be a whole number from 1 to 200."},
 		{"malformed after", req{method: "GET", path: portals + "acme/users?after=bm90LWEta2V5", token: acme}, 400,
 			"Invalid request: after is malformed; pass paging.next.after of a previous page unchanged."},
-		{"malformed query", req{method: "GET", path: portals + "acme/users?after=%zz", token: acme}, 400, "The query string is malformed."},
+		{"malformed query", req{method: "GET", path: portals + "acme/users?after=%zz", token: acme}, 400, "The query string is malformed: after is not correctly percent-encoded (write % as %25)."},
 		{"not a member", req{method: "GET", path: portals + "acme/users/usr_00000000000000000000000000", token: acme}, 404, "Member not found."},
 		{"missing fields", req{method: "POST", path: portals + "acme/users", token: acme, body: map[string]any{"email": "z@example.com"}}, 400,
 			"Invalid request: first_name is required; last_name is required; roles must name at least one role."},

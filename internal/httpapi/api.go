@@ -190,9 +190,20 @@ func (a *API) authed(pattern string, h handlerFunc) {
 }
 
 // adapt turns a handlerFunc into an http.Handler, answering its error as a problem document.
+// What no handler may see is refused first: a malformed query string, a repeated credential
+// header, a malformed typed id in the path, a malformed If-Match.
 func (a *API) adapt(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := h(w, r)
+		err := httpx.CheckRequest(r)
+		if err == nil {
+			err = httpx.CheckPathIDs(r)
+		}
+		if err == nil {
+			err = checkIfMatch(r)
+		}
+		if err == nil {
+			err = h(w, r)
+		}
 		switch {
 		case err == nil:
 		case errors.Is(err, httpx.ErrBodyTooLarge):

@@ -24,7 +24,7 @@ func FuzzListQuery(f *testing.F) {
 
 // Any If-Match header is a version, "any", or a version that never matches.
 func FuzzIfMatch(f *testing.F) {
-	for _, seed := range []string{`"1"`, `*`, `W/"1"`, `"01"`, `"+1"`, `""1""`, `"99999999999999999999"`, ``} {
+	for _, seed := range []string{`"1"`, `*`, `W/"1"`, `"01"`, `"+1"`, `""1""`, `"99999999999999999999"`, ``, `1`, `"1", "2"`, ` "3" `} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, header string) {
@@ -32,6 +32,9 @@ func FuzzIfMatch(f *testing.F) {
 		r.Header["If-Match"] = []string{header}
 		if v := ifMatch(r); v != nil && *v < -1 {
 			t.Fatalf("If-Match %q gave version %d", header, *v)
+		}
+		if v := ifMatch(r); v != nil && *v >= 0 && checkIfMatch(r) != nil {
+			t.Fatalf("If-Match %q names version %d but is refused as malformed", header, *v)
 		}
 	})
 }

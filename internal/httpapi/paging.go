@@ -121,6 +121,24 @@ func ifMatch(r *http.Request) *int64 {
 
 var etagPattern = regexp.MustCompile(`^"(0|[1-9][0-9]{0,18})"$`)
 
+// entityTags matches an If-Match value as RFC 9110 §13.1.1 writes it: "*", or a
+// comma-separated list of entity tags, each an optionally weak (W/) quoted string (of ASCII:
+// Roster's own tags are digits).
+var entityTags = regexp.MustCompile(`^(\*|(W/)?"[\x21\x23-\x7e]*"([ \t]*,[ \t]*(W/)?"[\x21\x23-\x7e]*")*)$`)
+
+// checkIfMatch refuses an If-Match header that is not "*" or entity tags (an unquoted 1, say):
+// compared as it is, it could only ever fail with 412, and the caller would not learn why.
+func checkIfMatch(r *http.Request) error {
+	values := r.Header.Values("If-Match")
+	if len(values) == 0 {
+		return nil
+	}
+	if h := strings.TrimSpace(strings.Join(values, ", ")); h != "" && !entityTags.MatchString(h) {
+		return roster.Errorf(roster.EInvalid, `If-Match must be an entity tag in quotes, as the ETag header gives it (If-Match: "3"), or *.`)
+	}
+	return nil
+}
+
 func (q *query) time(name string) *time.Time {
 	s := q.values.Get(name)
 	if s == "" {

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
 )
@@ -43,6 +46,32 @@ func FuzzDecodeJSON(f *testing.F) {
 		}
 		if e != nil && e.Code != roster.EInvalid {
 			t.Fatalf("code %s for a bad body", e.Code)
+		}
+		// Nothing is repaired: a U+FFFD decoded is one the body sent, as such or escaped.
+		sent := bytes.Contains(body, []byte("\uFFFD")) || bytes.Contains(bytes.ToLower(body), []byte(`\ufffd`))
+		if err == nil && !sent && strings.ContainsRune(dst.Name, utf8.RuneError) {
+			t.Fatalf("%q decoded with a replacement character: name %q", body, dst.Name)
+		}
+	})
+}
+
+// Any query string is accepted only when every name and value decodes, and then net/url
+// reads every pair of it.
+func FuzzCheckQuery(f *testing.F) {
+	for _, seed := range []string{"limit=10", "cursor=%%%garbage", "a=1;b=2", "%zz=1", "q=%E2%9C%93", "a=%", "a=%2", "&&a=&=b", "x=+y"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		err := CheckQuery(raw)
+		if err != nil {
+			var e *roster.Error
+			if !errors.As(err, &e) || e.Code != roster.EInvalid || len(e.Fields) == 0 || e.Fields[0].Parameter == "" && e.Fields[0].Pointer != "" {
+				t.Fatalf("CheckQuery(%q) = %v, want EInvalid naming a parameter", raw, err)
+			}
+			return
+		}
+		if _, perr := url.ParseQuery(raw); perr != nil {
+			t.Fatalf("CheckQuery accepted %q, which net/url cannot read: %v", raw, perr)
 		}
 	})
 }

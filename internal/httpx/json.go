@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
 )
@@ -34,6 +35,11 @@ var (
 	ErrBodyTooLarge = errors.New("body too large")
 	ErrMediaType    = errors.New("unsupported media type")
 )
+
+// ErrInvalidUTF8 is the cause (roster.Error.Err) of the EInvalid error for a JSON string that
+// is not valid UTF-8, so that a transport whose seed answers syntax errors with a fixed message
+// can still name the field.
+var ErrInvalidUTF8 = errors.New("invalid UTF-8 in a JSON string")
 
 // DecodeJSON reads r's body into dst strictly: the Content-Type must be JSON, the body at most
 // MaxBodyBytes, one JSON value with no duplicate keys, only the fields dst has (spelled exactly),
@@ -81,11 +87,14 @@ func ReadBody(r *http.Request) ([]byte, error) {
 
 // CheckJSONShape walks the body's tokens beside the Go type it will be decoded into (nil for
 // any). It reports syntax errors with their offset, too deep nesting, duplicate keys, keys the
-// type does not have, nulls where none is allowed, and anything after the first value.
+// type does not have, nulls where none is allowed, strings that are not valid UTF-8 (which
+// encoding/json would silently replace with U+FFFD, so that two different byte strings would
+// decode alike), and anything after the first value.
 func CheckJSONShape(body []byte, typ reflect.Type) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	if err := walkJSON(dec, "", 0, typ, false); err != nil {
+	w := &walker{dec: dec, body: body, checkStrings: !utf8.Valid(body) || bytes.Contains(body, []byte(`\u`))}
+	if err := w.walk("", 0, typ, false); err != nil {
 		return err
 	}
 	end := dec.InputOffset()
@@ -95,17 +104,110 @@ func CheckJSONShape(body []byte, typ reflect.Type) error {
 	return nil
 }
 
-// walkJSON checks one JSON value at pointer ptr against typ (nil when anything goes).
-func walkJSON(dec *json.Decoder, ptr string, depth int, typ reflect.Type, nullable bool) error {
+// walker reads one body's tokens.
+type walker struct {
+	dec  *json.Decoder
+	body []byte
+	// checkStrings is set when some string may not be valid UTF-8: the body holds invalid
+	// bytes or a \u escape (which may be an unpaired surrogate).
+	checkStrings bool
+}
+
+// token reads the next token, and reports whether it is a string that would not decode to
+// the characters it was sent as.
+func (w *walker) token() (json.Token, bool, error) {
+	start := w.dec.InputOffset()
+	tok, err := w.dec.Token()
+	if err != nil {
+		return nil, false, syntaxError(w.dec, err)
+	}
+	if _, ok := tok.(string); !ok || !w.checkStrings {
+		return tok, false, nil
+	}
+	raw := w.body[start:w.dec.InputOffset()]
+	if i := bytes.IndexByte(raw, '"'); i >= 0 {
+		raw = raw[i:]
+	}
+	return tok, !validString(raw), nil
+}
+
+// validString reports whether raw, a JSON string as sent (quotes and escapes included), is
+// valid UTF-8 and escapes UTF-16 surrogates only in pairs.
+func validString(raw []byte) bool {
+	if !utf8.Valid(raw) {
+		return false
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		i++
+		if i >= len(raw) || raw[i] != 'u' {
+			continue
+		}
+		r, ok := hex4(raw[i+1:])
+		if !ok {
+			return true // not an escape encoding/json accepts; the syntax check reports it
+		}
+		i += 4
+		switch {
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return false
+		case r >= 0xD800 && r <= 0xDBFF:
+			if i+2 >= len(raw) || raw[i+1] != '\\' || raw[i+2] != 'u' {
+				return false
+			}
+			low, ok := hex4(raw[i+3:])
+			if !ok || low < 0xDC00 || low > 0xDFFF {
+				return false
+			}
+			i += 6
+		}
+	}
+	return true
+}
+
+// hex4 reads the four hexadecimal digits at the start of b.
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+func invalidUTF8(ptr, detail string) error {
+	return &roster.Error{Code: roster.EInvalid, Err: ErrInvalidUTF8,
+		Message: fmt.Sprintf("%s is not valid UTF-8; send text as UTF-8 (an escaped surrogate needs its pair).", fieldName(ptr)),
+		Fields:  []roster.FieldError{{Pointer: ptr, Detail: detail}}}
+}
+
+// walk checks one JSON value at pointer ptr against typ (nil when anything goes).
+func (w *walker) walk(ptr string, depth int, typ reflect.Type, nullable bool) error {
 	if depth > maxDepth {
 		return roster.Errorf(roster.EInvalid, "The request body is nested more than %d levels deep.", maxDepth)
 	}
 	for typ != nil && typ.Kind() == reflect.Pointer {
 		typ = typ.Elem()
 	}
-	tok, err := dec.Token()
+	tok, bad, err := w.token()
 	if err != nil {
-		return syntaxError(dec, err)
+		return err
+	}
+	if bad {
+		return invalidUTF8(ptr, "must be valid UTF-8")
 	}
 	if str, ok := tok.(string); ok && len(str) > maxString {
 		return roster.Invalid(fmt.Sprintf("%s is longer than %d bytes.", fieldName(ptr), maxString),
@@ -123,13 +225,16 @@ func walkJSON(dec *json.Decoder, ptr string, depth int, typ reflect.Type, nullab
 			fields = jsonFields(typ)
 		}
 		seen := map[string]bool{}
-		for dec.More() {
-			kt, err := dec.Token()
+		for w.dec.More() {
+			kt, bad, err := w.token()
 			if err != nil {
-				return syntaxError(dec, err)
+				return err
 			}
 			key := kt.(string)
 			child := ptr + "/" + pointerEscaper.Replace(key)
+			if bad { // the pointer holds the name as it decodes, with U+FFFD
+				return invalidUTF8(child, "is a member name that is not valid UTF-8")
+			}
 			if seen[strings.ToLower(key)] { // encoding/json matches names case-insensitively
 				return roster.Invalid(fmt.Sprintf("The request body repeats the key %q.", key),
 					roster.FieldError{Pointer: child, Detail: "appears more than once"})
@@ -145,25 +250,25 @@ func walkJSON(dec *json.Decoder, ptr string, depth int, typ reflect.Type, nullab
 				}
 				childType, childNullable = f.Type, f.Tag.Get("roster") == "nullable"
 			}
-			if err := walkJSON(dec, child, depth+1, childType, childNullable); err != nil {
+			if err := w.walk(child, depth+1, childType, childNullable); err != nil {
 				return err
 			}
 		}
-		_, err = dec.Token()
+		_, err = w.dec.Token()
 	case json.Delim('['):
 		var elem reflect.Type
 		if typ != nil && (typ.Kind() == reflect.Slice || typ.Kind() == reflect.Array) {
 			elem = typ.Elem()
 		}
-		for i := 0; dec.More(); i++ {
-			if err := walkJSON(dec, fmt.Sprintf("%s/%d", ptr, i), depth+1, elem, false); err != nil {
+		for i := 0; w.dec.More(); i++ {
+			if err := w.walk(fmt.Sprintf("%s/%d", ptr, i), depth+1, elem, false); err != nil {
 				return err
 			}
 		}
-		_, err = dec.Token()
+		_, err = w.dec.Token()
 	}
 	if err != nil {
-		return syntaxError(dec, err)
+		return syntaxError(w.dec, err)
 	}
 	return nil
 }

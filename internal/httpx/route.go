@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -31,11 +32,22 @@ type Mux struct {
 // NewMux returns an empty Mux.
 func NewMux() *Mux { return &Mux{ServeMux: http.NewServeMux()} }
 
-// Handle registers h for pattern.
+// Handle registers h for pattern. When the request came through Dispatch, a malformed typed
+// id in the path (see CheckPathIDs) is answered 400 through Dispatch's fail before h runs.
 func (m *Mux) Handle(pattern string, h http.Handler) {
 	m.patterns = append(m.patterns, pattern)
-	m.ServeMux.Handle(pattern, h)
+	m.ServeMux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fail, ok := r.Context().Value(failKey{}).(func(int, string)); ok {
+			if err := CheckPathIDs(r); err != nil {
+				fail(http.StatusBadRequest, roster.ErrorMessageOf(err))
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	}))
 }
+
+type failKey struct{}
 
 // HandleFunc registers h for pattern.
 func (m *Mux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
@@ -45,11 +57,16 @@ func (m *Mux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Reque
 // Routes returns the patterns registered, in order.
 func (m *Mux) Routes() []string { return append([]string(nil), m.patterns...) }
 
-// Dispatch serves r through the mux, or answers through fail: 405 with Allow when the path
-// exists under other methods, else 404.
+// Dispatch serves r through the mux, or answers through fail: 400 for what CheckRequest
+// refuses or a malformed id in the path, 405 with Allow when the path exists under other
+// methods, else 404.
 func (m *Mux) Dispatch(w http.ResponseWriter, r *http.Request, fail func(status int, msg string)) {
+	if err := CheckRequest(r); err != nil {
+		fail(http.StatusBadRequest, roster.ErrorMessageOf(err))
+		return
+	}
 	if _, pattern := m.Handler(r); pattern != "" {
-		m.ServeHTTP(w, r)
+		m.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), failKey{}, fail)))
 		return
 	}
 	if allowed := AllowedMethods(m.ServeMux, r); len(allowed) > 0 {

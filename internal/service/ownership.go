@@ -198,8 +198,8 @@ func findUser(ctx context.Context, tx roster.Tx, ref string) (*roster.User, erro
 		return tx.FindUserByEmail(ctx, ref)
 	}
 	key := usernameKey(ref)
-	if key == "" {
-		return nil, errUserNotFound
+	if key == "" || len(key) > maxUsernameBytes || !usernamePattern.MatchString(key) {
+		return nil, malformedUserRef(ref)
 	}
 	return tx.FindUserByUsername(ctx, key)
 }

@@ -140,6 +140,10 @@ func (s *Service) mayManageCredentials(ctx context.Context, userID string) error
 	if err != nil {
 		return err
 	}
+	if !roster.IsID(roster.PrefixUser, userID) { // these routes take a user's id only
+		return roster.Errorf(roster.EInvalid, "%q is not a user id: user ids are %s followed by 26 letters and digits, as Roster returned them.",
+			truncate(userID, 64), roster.PrefixUser)
+	}
 	if p.IsUser(userID) || p.IsInstanceAdmin() {
 		return nil
 	}

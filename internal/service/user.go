@@ -256,7 +256,9 @@ func (s *Service) UpdateUser(ctx context.Context, ref string, in UpdateUserInput
 	if in.Locale != nil {
 		*in.Locale = normalizeLocale(&v, "/locale", *in.Locale)
 	}
-	if err := v.Err(); err != nil {
+	// A new password is checked with the other fields, so that one answer names every bad
+	// one, but only once the caller may set it: the policy tells about the account's names.
+	if err := v.Err(); err != nil && in.Password == nil {
 		return nil, err
 	}
 	if (len(in.Join) > 0 || in.ManagedBy != nil) && !p.IsInstanceAdmin() {
@@ -294,7 +296,6 @@ func (s *Service) UpdateUser(ctx context.Context, ref string, in UpdateUserInput
 	}
 	var hash string
 	if in.Password != nil {
-		var v roster.Validator
 		s.checkNewPassword(&v, "/password", *in.Password, u.Username, u.Email)
 		if err := v.Err(); err != nil {
 			return nil, err

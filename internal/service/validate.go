@@ -1,6 +1,8 @@
 package service
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/mail"
 	"regexp"
@@ -89,6 +91,16 @@ func usernameKey(s string) string {
 	return n
 }
 
+// malformedUserRef is the answer for a user reference that can name no one: not a user id,
+// not an email (no "@") and not a username, such as usr_!!.
+func malformedUserRef(ref string) error {
+	if len(ref) > 64 {
+		ref = ref[:64] + "…"
+	}
+	return roster.Errorf(roster.EInvalid, "%q is not a user id, an email address or a username: user ids are %s followed by 26 letters and digits, as Roster returned them.",
+		ref, roster.PrefixUser)
+}
+
 // usernameBase derives a username from an email's local part.
 func usernameBase(email string) string {
 	local, _, _ := strings.Cut(strings.ToLower(email), "@")
@@ -118,6 +130,27 @@ func (s *Service) checkNewPassword(v *roster.Validator, ptr, pw, username, email
 	if why := s.cfg.PasswordPolicy.Check(pw, username, email); why != "" {
 		v.Field(ptr, "%s", why)
 	}
+}
+
+// CheckNewUser validates in as CreateUser would, every field at once, without creating,
+// hashing or authorizing anything: for surfaces that refuse some fields themselves first and
+// must still name every bad one in one answer. It returns EInvalid or nil.
+func (s *Service) CheckNewUser(ctx context.Context, in CreateUserInput) error {
+	pw := in.Password
+	in.Password = nil // newUser then only validates
+	_, err := s.newUser(ctx, in, false)
+	var v roster.Validator
+	if e := (*roster.Error)(nil); errors.As(err, &e) && e.Code == roster.EInvalid {
+		for _, f := range e.Fields {
+			v.Field(f.Pointer, "%s", f.Detail)
+		}
+	} else if err != nil {
+		return err
+	}
+	if pw != nil {
+		s.checkNewPassword(&v, "/password", *pw, in.Username, in.Email)
+	}
+	return v.Err()
 }
 
 func checkRoleName(v *roster.Validator, ptr, s string) {

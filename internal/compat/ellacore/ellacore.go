@@ -90,6 +90,7 @@ func fail(status int, msg string) error { return &problem{status, msg} }
 
 var (
 	errInvalidToken = fail(http.StatusUnauthorized, "Invalid token")
+	errNoToken      = fail(http.StatusUnauthorized, "Authorization header is required")
 	errForbidden    = fail(http.StatusForbidden, "Forbidden")
 	errBadJSON      = fail(http.StatusBadRequest, "Invalid request data")
 	errNoUser       = fail(http.StatusNotFound, "User not found")
@@ -161,9 +162,14 @@ func isDecodeError(err error) bool {
 	return errors.As(err, &d)
 }
 
-// decode reads a JSON body, with or without a Content-Type.
+// decode reads a JSON body, with or without a Content-Type. Invalid UTF-8 is named, not
+// lumped in with "Invalid request data".
 func decode(r *http.Request, dst any) error {
-	if err := httpx.DecodeJSONBody(r, dst); err != nil {
+	err := httpx.DecodeJSONBody(r, dst)
+	switch {
+	case errors.Is(err, httpx.ErrInvalidUTF8):
+		return fail(http.StatusBadRequest, roster.ErrorMessageOf(err))
+	case err != nil:
 		return decodeFailed{err}
 	}
 	return nil
@@ -210,6 +216,9 @@ func (s *Surface) handleSelf(pattern string, h func(http.ResponseWriter, *http.R
 // authenticate resolves the Bearer token to the principal the context it returns carries.
 func (s *Surface) authenticate(r *http.Request) (context.Context, error) {
 	secret, err := httpx.BearerToken(r)
+	if errors.Is(err, httpx.ErrNoCredentials) {
+		return nil, errNoToken
+	}
 	if err != nil {
 		return nil, errInvalidToken
 	}
@@ -357,7 +366,7 @@ func (s *Surface) createFirstUser(w http.ResponseWriter, r *http.Request, in cre
 		return err
 	}
 	if initialized {
-		return errInvalidToken
+		return errNoToken
 	}
 	if in.RoleID != roleAdmin {
 		return fail(http.StatusBadRequest, "First user must be an admin")
@@ -365,7 +374,7 @@ func (s *Surface) createFirstUser(w http.ResponseWriter, r *http.Request, in cre
 	_, err = s.svc.Bootstrap(r.Context(), service.BootstrapInput{Email: in.Email, Password: in.Password,
 		Join: []service.TenantRoles{{Tenant: s.cfg.Tenant, Roles: []string{roster.RoleAdmin}}}})
 	if roster.ErrorCodeOf(err) == roster.EConflict { // another first user won the race
-		return errInvalidToken
+		return errNoToken
 	}
 	if err != nil {
 		return err

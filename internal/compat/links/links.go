@@ -167,6 +167,12 @@ func (b body) str(name string) *string {
 	return nil
 }
 
+// text is the string field name, or "" when it was not sent.
+func (b body) text(name string) string {
+	v, _ := b[name].(string)
+	return v
+}
+
 func (b body) flag(name string) *bool {
 	if v, ok := b[name].(bool); ok {
 		return &v
@@ -175,7 +181,8 @@ func (b body) flag(name string) *bool {
 }
 
 // readBody decodes a Links request body: a JSON object of known fields of the right types,
-// of which the required ones are present and not empty. It names every field at fault.
+// of which the required ones are present and not empty. It names every field at fault; with
+// an *invalid it still returns the fields that are of the right type.
 func readBody(r *http.Request, fields map[string]string, required ...string) (body, error) {
 	raw, err := httpx.ReadBody(r)
 	if err != nil {
@@ -185,7 +192,9 @@ func readBody(r *http.Request, fields map[string]string, required ...string) (bo
 		return nil, &badRequest{"Invalid request. Must specify request body."}
 	}
 	var obj map[string]json.RawMessage
-	if httpx.CheckJSONShape(raw, nil) != nil || json.Unmarshal(raw, &obj) != nil || obj == nil {
+	if err := httpx.CheckJSONShape(raw, nil); errors.Is(err, httpx.ErrInvalidUTF8) {
+		return nil, &badRequest{roster.ErrorMessageOf(err)}
+	} else if err != nil || json.Unmarshal(raw, &obj) != nil || obj == nil {
 		return nil, &badRequest{"Syntax error in Json request."}
 	}
 	if len(obj) == 0 {
@@ -226,9 +235,30 @@ func readBody(r *http.Request, fields map[string]string, required ...string) (bo
 	}
 	if len(problems) > 0 {
 		slices.SortStableFunc(problems, func(a, b fieldProblem) int { return strings.Compare(a.Param, b.Param) })
-		return nil, &invalid{problems}
+		return out, &invalid{problems}
 	}
 	return out, nil
+}
+
+// merge adds to inv (which may be nil) the problems of more that it lacks, when more is an
+// *invalid; any other error of more wins.
+func (inv *invalid) merge(more error) error {
+	var other *invalid
+	if more != nil && !errors.As(more, &other) {
+		return more
+	}
+	if inv == nil {
+		inv = &invalid{}
+	}
+	if other != nil {
+		for _, p := range other.problems {
+			if !slices.ContainsFunc(inv.problems, func(q fieldProblem) bool { return q.Param == p.Param }) {
+				inv.problems = append(inv.problems, p)
+			}
+		}
+	}
+	slices.SortStableFunc(inv.problems, func(a, b fieldProblem) int { return strings.Compare(a.Param, b.Param) })
+	return inv
 }
 
 // problem is a 422 entry for the field name sent with value v; a password is never echoed.
@@ -394,14 +424,19 @@ func (s *Surface) scope(r *http.Request, in body) (admin *bool, join []service.T
 
 func (s *Surface) createUser(w http.ResponseWriter, r *http.Request) error {
 	in, err := readBody(r, createFields, "username", "password", "email")
-	if err != nil {
+	var bad *invalid
+	if err != nil && !errors.As(err, &bad) {
 		return err
 	}
 	admin, join, err := s.scope(r, in)
 	if err != nil {
-		return err
+		var unknown *invalid
+		if !errors.As(err, &unknown) {
+			return err
+		}
+		bad = bad.merge(unknown).(*invalid)
 	}
-	cu := service.CreateUserInput{Username: *in.str("username"), Email: *in.str("email"), Password: in.str("password"),
+	cu := service.CreateUserInput{Username: in.text("username"), Email: in.text("email"), Password: in.str("password"),
 		Active: in.flag("active"), Join: join}
 	if admin != nil {
 		cu.InstanceAdmin = *admin
@@ -413,6 +448,9 @@ func (s *Surface) createUser(w http.ResponseWriter, r *http.Request) error {
 	if c := in.flag("confirm"); c != nil {
 		cu.EmailVerified = *c
 		send = !*c
+	}
+	if bad != nil { // one answer names every bad field: also those the service would refuse
+		return bad.merge(asInvalid(s.svc.CheckNewUser(r.Context(), cu), in))
 	}
 	u, err := s.svc.CreateUser(r.Context(), cu)
 	if err != nil {
