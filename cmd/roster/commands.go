@@ -38,9 +38,17 @@ func (o *logOptions) register(fs *pflag.FlagSet) {
 	fs.Var(&choice{&o.format, []string{"text", "json"}}, "log-format", "log format: text or json")
 }
 
-// openDB opens and migrates the database for a command that works without the network,
-// logging to the command's standard error.
+// openDB opens and migrates an existing database for a command that works without the
+// network, logging to the command's standard error. A SQLite file that does not exist, or is
+// not a Roster database, is refused: a mistyped --db must not become a new, empty database.
 func (o *logOptions) openDB(cmd *cobra.Command, dsn string, opts sqlstore.Options) (*sqlstore.DB, *slog.Logger, error) {
+	opts.Existing = true
+	return o.openOrCreateDB(cmd, dsn, opts)
+}
+
+// openOrCreateDB is openDB for roster migrate, which creates a SQLite database that does not
+// exist yet.
+func (o *logOptions) openOrCreateDB(cmd *cobra.Command, dsn string, opts sqlstore.Options) (*sqlstore.DB, *slog.Logger, error) {
 	log, err := o.logger(cmd.ErrOrStderr())
 	if err != nil {
 		return nil, nil, err
@@ -150,10 +158,12 @@ func newMigrateCommand() *cobra.Command {
 	var logs logOptions
 	cmd := &cobra.Command{
 		Use:   "migrate",
-		Short: "Apply pending database migrations and exit",
-		Args:  cobra.NoArgs,
+		Short: "Create the database if there is none, apply pending migrations and exit",
+		Long: "Apply pending migrations and exit. A SQLite file that does not exist is created (as roster serve\n" +
+			"does); every other offline command refuses a database that does not exist.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			d, _, err := logs.openDB(cmd, db, dbOptions)
+			d, _, err := logs.openOrCreateDB(cmd, db, dbOptions)
 			if err != nil {
 				return err
 			}
@@ -278,13 +288,17 @@ func newBackupCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "backup --db roster.db --out FILE",
 		Short: "Copy a SQLite database consistently while the server keeps serving",
-		Args:  cobra.NoArgs,
+		Long: "Copy a SQLite database consistently while the server keeps serving. The database is opened\n" +
+			"read-only, and must exist and be a Roster database.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := logs.logger(cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			d, err := sqlstore.Open(cmd.Context(), db, sqlstore.DefaultOptions())
+			opts := sqlstore.DefaultOptions()
+			opts.ReadOnly = true
+			d, err := sqlstore.Open(cmd.Context(), db, opts)
 			if err != nil {
 				return err
 			}
@@ -309,7 +323,10 @@ func newRestoreCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "restore --db roster.db --from FILE",
 		Short: "Put a backup in place of a SQLite database (stop every server using it first)",
-		Args:  cobra.NoArgs,
+		Long: "Check a backup's integrity, then put it in place of a SQLite database file. Refused while a\n" +
+			"roster serve (or another roster command) has the database open: every Roster process holds a\n" +
+			"lock on it (the file --db.lock beside it) for as long as it does.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			kind, path, err := sqlstore.ParseDSN(db)
 			if err != nil {

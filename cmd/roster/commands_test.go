@@ -30,7 +30,11 @@ func run(t *testing.T, stdin string, args ...string) (string, error) {
 
 // A user created on the command line, password from stdin, can log in through the service.
 func TestUserCreate(t *testing.T) {
+	sqliteOnly(t)
 	db := filepath.Join(t.TempDir(), "cli.db")
+	if out, err := run(t, "", "migrate", "--db", db, "--log-level", "warn"); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
 	out, err := run(t, "a long cli password\n", "user", "create", "--db", db, "--email", "ops@example.com", "--instance-admin", "--log-level", "warn")
 	if err != nil {
 		t.Fatalf("user create: %v\n%s", err, out)
@@ -64,6 +68,7 @@ func TestUserCreate(t *testing.T) {
 }
 
 func TestServeRefusesBadConfiguration(t *testing.T) {
+	sqliteOnly(t)
 	for _, c := range []struct {
 		args []string
 		env  map[string]string

@@ -27,11 +27,18 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 }
 
 // Restore puts the SQLite backup at from in place of the database file to, after checking
-// that from is an intact Roster database. Every server using to must be stopped first.
+// that from is an intact Roster database. It holds to's lock exclusively meanwhile, so it
+// returns an error wrapping ErrInUse while a server (or any other process of Roster's) has
+// the database open, and no server can open it halfway.
 func Restore(ctx context.Context, from, to string) error {
 	if err := checkBackup(ctx, from); err != nil {
 		return err
 	}
+	lock, err := lockDatabase(to, true)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	defer lock.release()
 	tmp, err := os.CreateTemp(filepath.Dir(to), filepath.Base(to)+".restore-*")
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -35,6 +36,7 @@ type DB struct {
 	dialect dialect
 	// Prepared statements of each pool, for SQLite (pgx caches its own).
 	writerStmts, readerStmts *stmtCache
+	lock                     *fileLock // SQLite: held shared while the database is open
 	// Where describes the database for log lines: a file path, or host, port and database
 	// name. It never holds credentials.
 	Where string
@@ -52,6 +54,12 @@ type Options struct {
 	Wait time.Duration
 	// Log receives the "waiting for the database" lines; nil for none.
 	Log *slog.Logger
+	// Existing, for SQLite, refuses a file that does not exist or is not a Roster database,
+	// instead of creating one: for the offline commands, where a mistyped --db must fail.
+	Existing bool
+	// ReadOnly, for SQLite, opens the file read-only (implies Existing): for commands that
+	// only read. Writes fail.
+	ReadOnly bool
 }
 
 // DefaultOptions are the options of a zero-setup server.
@@ -89,7 +97,9 @@ func ParseDSN(dsn string) (kind, location string, err error) {
 	return KindSQLite, location, nil
 }
 
-// Open opens the database named by dsn (creating a SQLite file if needed). It does not migrate.
+// Open opens the database named by dsn (creating a SQLite file if needed, unless o says it
+// must exist). A SQLite database is locked (shared) while it is open, so that Restore refuses
+// to replace it. It does not migrate.
 func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
 	kind, location, err := ParseDSN(dsn)
 	if err != nil {
@@ -98,20 +108,75 @@ func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
 	if kind == KindPostgres {
 		return openPostgres(ctx, location, o)
 	}
-	return openSQLite(ctx, location)
+	if o.Existing || o.ReadOnly {
+		if err := checkExists(location); err != nil {
+			return nil, err
+		}
+	}
+	_, statErr := os.Stat(lockPath(location))
+	lock, err := lockDatabase(location, false)
+	if errors.Is(err, ErrInUse) || err != nil && !o.ReadOnly {
+		return nil, err
+	}
+	// Read-only, a directory the lock file cannot be made in (a read-only mount) is no reason
+	// to refuse: the file is only read.
+	db, err := openSQLite(ctx, location, o.ReadOnly)
+	if err == nil && (o.Existing || o.ReadOnly) {
+		if err = db.checkRoster(ctx); err != nil {
+			db.Close()
+		}
+	}
+	if err != nil {
+		lock.release()
+		if errors.Is(statErr, os.ErrNotExist) { // leave nothing behind beside a file refused
+			os.Remove(lockPath(location))
+		}
+		return nil, err
+	}
+	db.lock = lock
+	return db, nil
 }
 
-func openSQLite(ctx context.Context, path string) (*DB, error) {
+// checkExists refuses a SQLite path that names no regular file.
+func checkExists(path string) error {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("%s does not exist; check --db (roster serve or roster migrate creates a new database)", path)
+	case err != nil:
+		return fmt.Errorf("open %s: %w", path, err)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("%s is not a file; --db names a SQLite database file", path)
+	}
+	return nil
+}
+
+// checkRoster refuses a SQLite file that holds no Roster schema (an empty or foreign file).
+func (db *DB) checkRoster(ctx context.Context) error {
+	var n int
+	err := db.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'goose_db_version'`).Scan(&n)
+	if err != nil || n == 0 {
+		return fmt.Errorf("%s is not a Roster database; check --db (roster serve or roster migrate creates a new database)", db.Where)
+	}
+	return nil
+}
+
+func openSQLite(ctx context.Context, path string, readOnly bool) (*DB, error) {
 	// Every connection gets the same pragmas: WAL so readers never block the writer,
 	// synchronous=FULL so a commit is on disk before it is acknowledged, foreign keys on,
 	// and a busy timeout for the rare writer in another process (the CLI beside a server).
 	// case_sensitive_like lets prefix searches on the case-folded key columns use their index.
+	// Read-only, the journal mode is left as the file has it (setting it is a write).
+	pragmas := []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(ON)", "busy_timeout(10000)", "case_sensitive_like(ON)"}
+	if readOnly {
+		pragmas = pragmas[1:]
+	}
 	q := url.Values{}
-	for _, p := range []string{
-		"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(ON)",
-		"busy_timeout(10000)", "case_sensitive_like(ON)",
-	} {
+	for _, p := range pragmas {
 		q.Add("_pragma", p)
+	}
+	if readOnly {
+		q.Set("mode", "ro")
 	}
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
 	q.Set("_txlock", "immediate")
@@ -196,11 +261,12 @@ func (db *DB) Pool() *sql.DB { return db.writer }
 // Kind is KindSQLite or KindPostgres.
 func (db *DB) Kind() string { return db.dialect.name() }
 
-// Close closes both pools.
+// Close closes both pools, then lets the database's lock go.
 func (db *DB) Close() error {
 	db.readerStmts.close()
 	db.writerStmts.close()
-	return errors.Join(db.reader.Close(), db.writer.Close())
+	err := errors.Join(db.reader.Close(), db.writer.Close())
+	return errors.Join(err, db.lock.release())
 }
 
 // Ping checks that the database answers.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -178,5 +179,35 @@ func TestDeadlockIsRetried(t *testing.T) {
 	}
 	if n := attempts.Load(); n < 3 {
 		t.Errorf("%d attempts: no deadlock happened, so nothing was retried", n)
+	}
+}
+
+// Restore refuses while the database is open, in this process or another, and goes through
+// once it is closed; a server cannot open the database while it is locked for a restore.
+func TestRestoreRefusesAnOpenDatabase(t *testing.T) {
+	if testdb.Kind() != testdb.SQLite {
+		t.Skip("SQLite files")
+	}
+	ctx := context.Background()
+	dsn := testdb.DSN(t)
+	db := openTest(t, dsn)
+	backup := dsn + ".backup"
+	if err := db.Backup(ctx, backup); err != nil {
+		t.Fatal(err)
+	}
+	if err := Restore(ctx, backup, dsn); !errors.Is(err, ErrInUse) {
+		t.Fatalf("restore over an open database: %v, want ErrInUse", err)
+	}
+	db.Close()
+	lock, err := lockDatabase(dsn, true) // what Restore holds while it works
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(ctx, dsn, DefaultOptions()); !errors.Is(err, ErrInUse) {
+		t.Errorf("open during a restore: %v, want ErrInUse", err)
+	}
+	lock.release()
+	if err := Restore(ctx, backup, dsn); err != nil {
+		t.Fatalf("restore over a closed database: %v", err)
 	}
 }

@@ -12,11 +12,12 @@ import (
 // pool without deadlocking, so a text not yet prepared runs unprepared once while a
 // background goroutine, holding no connection, prepares it for the next time.
 type stmtCache struct {
-	pool    *sql.DB
-	mu      sync.Mutex
-	stmts   map[string]*sql.Stmt
-	pending map[string]bool
-	closed  bool
+	pool      *sql.DB
+	mu        sync.Mutex
+	stmts     map[string]*sql.Stmt
+	pending   map[string]bool
+	closed    bool
+	preparing sync.WaitGroup // background prepares, which close waits for
 }
 
 // maxCached bounds the cache; texts that vary (multi-row inserts) could otherwise fill it.
@@ -43,11 +44,13 @@ func (c *stmtCache) get(query string) *sql.Stmt {
 		return nil
 	}
 	c.pending[query] = true
+	c.preparing.Add(1)
 	go c.prepare(query)
 	return nil
 }
 
 func (c *stmtCache) prepare(query string) {
+	defer c.preparing.Done()
 	s, err := c.pool.PrepareContext(context.Background(), query)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -62,14 +65,19 @@ func (c *stmtCache) prepare(query string) {
 	c.stmts[query] = s
 }
 
-// close closes every prepared statement.
+// close closes every prepared statement, once the background prepares have returned their
+// connections: the pool must have none out when it closes (a connection closed late would
+// still hold the database after the process let its lock go).
 func (c *stmtCache) close() {
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.closed = true
+	c.mu.Unlock()
+	c.preparing.Wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for _, s := range c.stmts {
 		s.Close()
 	}
