@@ -128,10 +128,12 @@ type UserFilter struct {
 }
 
 // TenantFilter selects tenants; MemberUserID, when set, keeps only the tenants where that
-// user has an active membership.
+// user has an active membership, and Query, when set, those whose slug or name contains it
+// (case-insensitively).
 type TenantFilter struct {
 	Page
 	MemberUserID string
+	Query        string
 }
 
 // MemberFilter selects the members of one tenant. EmailPrefix and Query match active

@@ -20,7 +20,7 @@ func registerMailFlags(fs *pflag.FlagSet, c *server.MailConfig) {
 	fs.StringVar(&c.From, "mail-from", c.From, `From header of Roster's mail, such as "Acme <accounts@acme.example>"`)
 	fs.StringVar(&c.Dir, "mail-dir", c.Dir, "write each mail as DIR/<id>.eml instead of sending it (local development)")
 	fs.StringVar(&c.Templates, "mail-templates", c.Templates, "directory of mail templates (NAME.LANG.txt, NAME.LANG.html) that override the built-in ones")
-	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "URL people reach Roster at, which links in mail start with (default: the listen address)")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "URL people reach Roster at, which links in mail start with (default: the listen address); with https, the console's cookies are Secure even behind a TLS proxy")
 	fs.DurationVar(&c.ResetTTL, "reset-ttl", c.ResetTTL, "how long a password-reset link works")
 	fs.DurationVar(&c.VerifyTTL, "verify-ttl", c.VerifyTTL, "how long a link that confirms an email address works")
 	fs.BoolVar(&c.SkipVerification, "skip-verification-mail", c.SkipVerification, "send no verification mail to users that administrators, surfaces or imports create")

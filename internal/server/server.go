@@ -22,6 +22,7 @@ import (
 	"github.com/rosterhq/roster/internal/compat/exolink"
 	"github.com/rosterhq/roster/internal/compat/links"
 	"github.com/rosterhq/roster/internal/compat/partner"
+	"github.com/rosterhq/roster/internal/console"
 	"github.com/rosterhq/roster/internal/httpapi"
 	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/mail"
@@ -31,6 +32,7 @@ import (
 	"github.com/rosterhq/roster/internal/seal"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/sqlstore"
+	"github.com/rosterhq/roster/internal/web"
 )
 
 // Config is everything `roster serve` can be told.
@@ -74,7 +76,8 @@ type MailConfig struct {
 	From      string // the From header
 	Dir       string
 	Templates string // a directory of templates overriding the built-in ones
-	// PublicURL starts the links in mail; empty: the server's own URL.
+	// PublicURL starts the links in mail (empty: the server's own URL); when it is https, the
+	// console's cookies are Secure even when TLS ends at a proxy.
 	PublicURL string
 	ResetTTL  time.Duration
 	VerifyTTL time.Duration
@@ -300,6 +303,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	api.Mount("/compat/links", links.New(svc, log))
 	api.Mount("/compat/ellacore", ellacore.New(svc, log, ellacore.Config{Tenant: ella.ID, Version: cfg.Version}))
 	api.Mount("/compat/partner", partner.New(svc, log, partner.Config{RateLimit: cfg.PartnerRateLimit}))
+	publicURL, err := web.ParsePublicURL(cfg.Mail.PublicURL)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	api.Mount(console.Base, console.New(svc, log, web.Config{PublicURL: publicURL}))
+	api.Mount(web.AssetsPath, web.Assets{})
 	api.Handle("GET /readyz", http.HandlerFunc(s.readyz))
 	if cfg.MetricsAddr == "" {
 		// On the main address, which clients reach, the metrics need their token.

@@ -61,6 +61,10 @@ func (t *tx) ListTenants(ctx context.Context, f roster.TenantFilter) ([]*roster.
 	if f.MemberUserID != "" {
 		q += ` AND id IN (SELECT tenant_id FROM memberships WHERE user_id = ` + a.add(f.MemberUserID) + ` AND status = 'active')`
 	}
+	if f.Query != "" {
+		pattern := a.add(likeContains(FoldKey(f.Query)))
+		q += ` AND (slug LIKE ` + pattern + ` ESCAPE '\' OR LOWER(name) LIKE ` + pattern + ` ESCAPE '\')`
+	}
 	q += ` ORDER BY id LIMIT ` + a.add(f.Limit)
 	return queryAll(ctx, t, scanTenant, q, a...)
 }

@@ -1,0 +1,238 @@
+package e2e
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// The scripted walk through the console in a real browser: every step an operator takes on
+// a first day, each found afterwards in the audit screen.
+func TestConsoleWalk(t *testing.T) {
+	e := newEnv(t)
+	root := e.bootstrap()
+	b := newTab(t, e.url)
+
+	// Signed out, the console sends the browser to sign in, and back afterwards.
+	b.visit("/console/")
+	if !strings.Contains(b.location(), "/console/sign-in") {
+		t.Fatalf("signed out, / landed on %s", b.location())
+	}
+	b.screenshot("sign-in")
+	b.signIn("root@example.com", testPassword)
+
+	// Create a tenant.
+	b.fill("#create-tenant #f-name", "Acme Inc.", "#create-tenant #f-slug", "acme")
+	if status := b.submit("#create-tenant button[type=submit]"); status != 200 {
+		t.Fatalf("create tenant: %d %s", status, b.text("main"))
+	}
+	b.at("/console/tenants/acme")
+	if got := b.text("#flash"); got != "Tenant Acme Inc. created." {
+		t.Errorf("flash %q", got)
+	}
+	b.visit("/console/tenants")
+	b.screenshot("tenants")
+
+	// Create a user.
+	b.visit("/console/users")
+	b.fill("#new-email", "ann@example.com", "#new-given", "Ann", "#new-family", "Smith", "#new-password", testPassword)
+	b.submit("#create-user button[type=submit]")
+	annID := strings.TrimPrefix(b.location(), e.url+"/console/users/")
+	if !strings.HasPrefix(annID, "usr_") {
+		t.Fatalf("after creating a user: at %s: %s", b.location(), b.text("main"))
+	}
+
+	// Add the member, as a viewer.
+	b.visit("/console/tenants/acme/members")
+	b.fill("#add-user", "ann@example.com")
+	b.check("#add-member input[name=roles][value=viewer]", true)
+	b.submit("#add-member button[type=submit]")
+	if got := b.text("#m-" + annID + " .roles"); got != "viewer" {
+		t.Fatalf("ann's roles after adding: %q (%s)", got, b.text("main"))
+	}
+
+	// Change roles inline: viewer → user.
+	b.do(chromedp.Click(chromedp.CSS("#m-" + annID + " summary")))
+	b.check("#m-"+annID+" .edit-roles input[value=viewer]", false)
+	b.check("#m-"+annID+" .edit-roles input[value=user]", true)
+	b.submit("#m-" + annID + " .edit-roles button[type=submit]")
+	if got := b.text("#m-" + annID + " .roles"); got != "user" {
+		t.Fatalf("ann's roles after the change: %q", got)
+	}
+	b.screenshot("members")
+
+	// Create a service account and a key, and copy the key.
+	b.visit("/console/tenants/acme/service-accounts")
+	b.fill("#create-service-account #f-name", "billing backend")
+	b.check("#create-service-account input[name=roles][value=viewer]", true)
+	b.submit("#create-service-account button[type=submit]")
+	b.submit("#create-key button[type=submit]")
+	key := eval[string](b, `document.getElementById("key-secret").value`)
+	if !strings.HasPrefix(key, "sk:") {
+		t.Fatalf("no key shown: %s", b.text("main"))
+	}
+	b.screenshot("service-account-key")
+	b.do(chromedp.Click(chromedp.CSS("#copy-key")))
+	copied := eval[string](b, `navigator.clipboard.readText()`)
+	if copied != key {
+		t.Errorf("clipboard holds %q, want the key", copied)
+	}
+	e.must(http.StatusOK, req{method: "GET", path: "/v1/tenants/acme", token: copied})
+	b.visit(strings.TrimPrefix(b.location(), e.url))
+	if n := b.count("#key-secret"); n != 0 {
+		t.Error("the key is shown again on reload")
+	}
+
+	// Revoke a session of Ann's from her user page.
+	annToken := e.login("ann@example.com", testPassword)
+	b.visit("/console/users/" + annID)
+	b.screenshot("user")
+	if n := b.count("#sessions tbody tr"); n != 1 {
+		t.Fatalf("ann has %d sessions listed, want 1", n)
+	}
+	b.submit("#sessions tbody tr button[type=submit]")
+	if got := b.text("#flash"); got != "Session revoked." {
+		t.Errorf("flash %q", got)
+	}
+	e.must(http.StatusUnauthorized, req{method: "GET", path: "/v1/me", token: annToken})
+
+	// Every step is on the audit trail.
+	for _, action := range []string{"auth.login", "tenant.created", "user.created", "member.added", "member.roles_set",
+		"service_account.created", "service_account_key.created", "session.revoked"} {
+		b.visit("/console/audit?action=" + action)
+		if n := b.count("#events tbody tr"); n == 0 {
+			t.Errorf("audit trail: no %s event", action)
+		}
+	}
+	b.visit("/console/audit?tenant=acme")
+	b.screenshot("audit")
+	b.visit("/console/account")
+	b.screenshot("account")
+
+	// Sign out: the session ends, and the console asks to sign in again.
+	sessions := func() int {
+		var out struct{ Items []any }
+		e.must(http.StatusOK, req{method: "GET", path: "/v1/me/sessions", token: root.token}).decode(t, &out)
+		return len(out.Items)
+	}
+	before := sessions()
+	b.submit("#sign-out")
+	if got := b.text("main .flash"); got != "You are signed out." {
+		t.Errorf("after sign-out: %q", got)
+	}
+	if after := sessions(); after != before-1 {
+		t.Errorf("sessions before sign-out %d, after %d", before, after)
+	}
+	b.visit("/console/tenants/acme/members")
+	if !strings.Contains(b.location(), "/console/sign-in") {
+		t.Errorf("signed out, the members page answered at %s", b.location())
+	}
+}
+
+// A tenant admin sees its own tenant and nothing of another's.
+func TestConsoleTenantIsolation(t *testing.T) {
+	e := newEnv(t)
+	root := e.bootstrap()
+	e.createTenant(root, "acme")
+	e.createTenant(root, "globex")
+	admin := e.newUser(root, "tadmin@example.com")
+	e.addMember(root, "acme", admin.id, "admin")
+	other := e.createUser(root, "secret@globex.example")
+	e.addMember(root, "globex", other, "admin")
+	b := newTab(t, e.url)
+	b.signIn("tadmin@example.com", testPassword)
+
+	if got := b.text("#tenants tbody"); !strings.Contains(got, "acme") || strings.Contains(got, "globex") {
+		t.Errorf("tenants listed: %q", got)
+	}
+	for path, want := range map[string]int{
+		"/console/tenants/globex":                  http.StatusNotFound,
+		"/console/tenants/globex/members":          http.StatusNotFound,
+		"/console/tenants/globex/roles":            http.StatusNotFound,
+		"/console/tenants/globex/service-accounts": http.StatusNotFound,
+		"/console/audit?tenant=globex":             http.StatusNotFound,
+		"/console/users/" + other:                  http.StatusNotFound,
+		"/console/users":                           http.StatusForbidden,
+		"/console/tenants/acme/members":            http.StatusOK,
+	} {
+		if status := b.visit(path); status != want {
+			t.Errorf("%s: status %d, want %d", path, status, want)
+		}
+	}
+	b.visit("/console/tenants/acme/members?email=secret")
+	if b.count("#members tbody tr") != 0 || b.count("#no-members") != 1 {
+		t.Errorf("an email-prefix search in acme found another tenant's member: %s", b.text("main"))
+	}
+	b.visit("/console/tenants/acme/members?q=globex")
+	if b.count("#members tbody tr") != 0 {
+		t.Errorf("a name search in acme found another tenant's member")
+	}
+	b.visit("/console/audit")
+	if got := b.text("#audit-tenants"); got != "Tenant acme" {
+		t.Errorf("audit offers tenants %q", got)
+	}
+}
+
+// A form without its CSRF token is refused, and so is a stale edit; neither changes anything.
+func TestConsoleRefusals(t *testing.T) {
+	e := newEnv(t)
+	root := e.bootstrap()
+	e.createTenant(root, "acme")
+	ann := e.createUser(root, "ann@example.com")
+	e.addMember(root, "acme", ann, "viewer")
+	b := newTab(t, e.url)
+	b.signIn("root@example.com", testPassword)
+
+	// No CSRF token.
+	b.visit("/console/tenants")
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector("#create-tenant input[name=csrf]").remove()`))
+	b.fill("#create-tenant #f-name", "Forged", "#create-tenant #f-slug", "forged")
+	if status := b.submit("#create-tenant button[type=submit]"); status != http.StatusForbidden {
+		t.Errorf("a form without its CSRF token: status %d", status)
+	}
+	if !strings.Contains(b.text("#problem"), "CSRF") {
+		t.Errorf("refusal says %q", b.text("#problem"))
+	}
+	e.must(http.StatusNotFound, req{method: "GET", path: "/v1/tenants/forged", token: root.token})
+
+	// A stale rename: the tenant changed after the page was loaded.
+	b.visit("/console/tenants/acme")
+	e.must(http.StatusOK, req{method: "PATCH", path: "/v1/tenants/acme", token: root.token, body: map[string]any{"name": "Renamed by the API"}})
+	b.fill("#edit-tenant #f-name", "Renamed in the console")
+	if status := b.submit("#edit-tenant button[type=submit]"); status != http.StatusPreconditionFailed {
+		t.Errorf("a stale rename: status %d", status)
+	}
+	if !strings.Contains(b.text("#problem"), "changed since you loaded the page") {
+		t.Errorf("stale rename says %q", b.text("#problem"))
+	}
+	b.screenshot("stale-edit")
+	if name := e.must(http.StatusOK, req{method: "GET", path: "/v1/tenants/acme", token: root.token}).object(t)["name"]; name != "Renamed by the API" {
+		t.Errorf("after a refused stale rename the name is %q", name)
+	}
+	// The page now holds the current version: the same change goes through.
+	if got := eval[string](b, `document.querySelector("#edit-tenant #f-name").value`); got != "Renamed by the API" {
+		t.Errorf("the form shows %q after the refusal", got)
+	}
+	b.fill("#edit-tenant #f-name", "Renamed in the console")
+	if status := b.submit("#edit-tenant button[type=submit]"); status != http.StatusOK {
+		t.Errorf("rename after reloading: status %d: %s", status, b.text("main"))
+	}
+
+	// A stale role change: the member's roles changed after the page was loaded.
+	b.visit("/console/tenants/acme/members")
+	e.must(http.StatusOK, req{method: "PUT", path: "/v1/tenants/acme/members/" + ann, token: root.token, body: map[string]any{"roles": []string{"user"}}})
+	b.do(chromedp.Click(chromedp.CSS("#m-" + ann + " summary")))
+	b.check("#m-"+ann+" .edit-roles input[value=admin]", true)
+	if status := b.submit("#m-" + ann + " .edit-roles button[type=submit]"); status != http.StatusPreconditionFailed {
+		t.Errorf("a stale role change: status %d", status)
+	}
+	var m struct{ Roles []string }
+	e.must(http.StatusOK, req{method: "GET", path: "/v1/tenants/acme/members/" + ann, token: root.token}).decode(t, &m)
+	if strings.Join(m.Roles, ",") != "user" {
+		t.Errorf("after a refused stale role change the roles are %v", m.Roles)
+	}
+	_ = time.Second
+}
