@@ -53,9 +53,10 @@ func (c *Console) renderAccount(k *call, prob *web.Problem, f *profileForm, toke
 // updateAccount saves one's own names and locale (UpdateUser on oneself).
 func (c *Console) updateAccount(k *call) error {
 	f := profileForm{GivenName: k.form.String("given_name"), FamilyName: k.form.String("family_name"), Locale: k.form.String("locale"),
-		Version: versionOr(k.form.Version("version"), -1)}
-	in := service.UpdateUserInput{GivenName: &f.GivenName, FamilyName: &f.FamilyName, Locale: &f.Locale, IfMatch: &f.Version,
-		Username: k.form.Optional("username"), Email: k.form.Optional("email")}
+		Version: versionOr(k.form.Version("version"), 0)}
+	in := service.UpdateUserInput{GivenName: k.form.Optional("given_name"), FamilyName: k.form.Optional("family_name"),
+		Locale: k.form.Optional("locale"), Username: k.form.Optional("username"), Email: k.form.Optional("email"),
+		IfMatch: k.form.Version("version")}
 	if _, err := c.svc.UpdateUser(k.ctx, k.p.User.ID, in); err != nil {
 		prob, err := refused(err, nil)
 		if err != nil {

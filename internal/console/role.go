@@ -107,8 +107,8 @@ func (c *Console) renderRole(k *call, prob *web.Problem, f *roleForm) error {
 
 func (c *Console) updateRole(k *call) error {
 	f := readRoleForm(k.form)
-	f.Version = versionOr(k.form.Version("version"), -1)
-	in := service.RoleInput{Name: &f.Name, Description: &f.Description, Permissions: &f.Permissions, IfMatch: &f.Version}
+	f.Version = versionOr(k.form.Version("version"), 0)
+	in := service.RoleInput{Name: &f.Name, Description: &f.Description, Permissions: &f.Permissions, IfMatch: k.form.Version("version")}
 	r, err := c.svc.UpdateRole(k.ctx, k.r.PathValue("tenant"), k.r.PathValue("role"), in)
 	if err != nil {
 		prob, err := refused(err, permissionField)

@@ -122,10 +122,10 @@ func (c *Console) renderServiceAccount(k *call, prob *web.Problem, form *service
 }
 
 func (c *Console) updateServiceAccount(k *call) error {
-	f := serviceAccountData{Name: k.form.String("name"), Picked: k.form.Strings("roles"), Version: versionOr(k.form.Version("version"), -1)}
+	f := serviceAccountData{Name: k.form.String("name"), Picked: k.form.Strings("roles"), Version: versionOr(k.form.Version("version"), 0)}
 	roles := append([]string{}, f.Picked...)
 	_, err := c.svc.UpdateServiceAccount(k.ctx, k.r.PathValue("tenant"), k.r.PathValue("sa"),
-		service.ServiceAccountInput{Name: &f.Name, Roles: &roles, IfMatch: &f.Version})
+		service.ServiceAccountInput{Name: &f.Name, Roles: &roles, IfMatch: k.form.Version("version")})
 	if err != nil {
 		prob, err := refused(err, nil)
 		if err != nil {

@@ -129,9 +129,10 @@ func (k *call) userURL() string { return Base + "/users/" + url.PathEscape(k.r.P
 // has them (it offers them to instance administrators).
 func (c *Console) updateUser(k *call) error {
 	f := profileForm{Username: k.form.String("username"), Email: k.form.String("email"), GivenName: k.form.String("given_name"),
-		FamilyName: k.form.String("family_name"), Locale: k.form.String("locale"), Version: versionOr(k.form.Version("version"), -1)}
-	in := service.UpdateUserInput{GivenName: &f.GivenName, FamilyName: &f.FamilyName, Locale: &f.Locale,
-		Username: k.form.Optional("username"), Email: k.form.Optional("email"), IfMatch: &f.Version}
+		FamilyName: k.form.String("family_name"), Locale: k.form.String("locale"), Version: versionOr(k.form.Version("version"), 0)}
+	in := service.UpdateUserInput{GivenName: k.form.Optional("given_name"), FamilyName: k.form.Optional("family_name"),
+		Locale: k.form.Optional("locale"), Username: k.form.Optional("username"), Email: k.form.Optional("email"),
+		IfMatch: k.form.Version("version")}
 	if _, err := c.svc.UpdateUser(k.ctx, k.r.PathValue("user"), in); err != nil {
 		prob, err := refused(err, nil)
 		if err != nil {
