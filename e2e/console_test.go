@@ -236,3 +236,62 @@ func TestConsoleRefusals(t *testing.T) {
 	}
 	_ = time.Second
 }
+
+// A bulk role change is all or nothing, and names each member it could not change.
+func TestConsoleBulkRoles(t *testing.T) {
+	e := newEnv(t)
+	root := e.bootstrap()
+	e.createTenant(root, "acme")
+	e.must(http.StatusCreated, req{method: "POST", path: "/v1/tenants/acme/roles", token: root.token,
+		body: map[string]any{"name": "member-manager", "permissions": []string{"members:*", "roles:read", "tenant:read", "resources:*"}}})
+	mgr := e.newUser(root, "mgr@example.com")
+	e.addMember(root, "acme", mgr.id, "member-manager")
+	a, boss, c := e.createUser(root, "a@example.com"), e.createUser(root, "boss@example.com"), e.createUser(root, "c@example.com")
+	e.addMember(root, "acme", a, "viewer")
+	e.addMember(root, "acme", boss, "admin")
+	e.addMember(root, "acme", c, "viewer")
+	roles := func(id string) string {
+		var m struct{ Roles []string }
+		e.must(http.StatusOK, req{method: "GET", path: "/v1/tenants/acme/members/" + id, token: root.token}).decode(t, &m)
+		return strings.Join(m.Roles, ",")
+	}
+
+	b := newTab(t, e.url)
+	b.signIn("mgr@example.com", testPassword)
+	b.visit("/console/tenants/acme/members")
+	if n := b.count("#bulk input[name=roles][value=admin]"); n != 0 {
+		t.Error("the bulk form offers admin, which the manager cannot grant")
+	}
+	for _, id := range []string{a, boss, c} {
+		b.check("#m-"+id+" input[name=user]", true)
+	}
+	b.check("#bulk input[name=roles][value=user]", true)
+	if status := b.submit("#bulk-apply"); status != http.StatusForbidden {
+		t.Errorf("bulk change taking admin away: status %d", status)
+	}
+	if got := b.text("#problem"); !strings.Contains(got, "1 of the 3 selected members") {
+		t.Errorf("problem %q", got)
+	}
+	if got := b.text("#m-" + boss + " .error"); !strings.Contains(got, `role "admin"`) {
+		t.Errorf("boss's row says %q", got)
+	}
+	if n := b.count("tr.bad"); n != 1 {
+		t.Errorf("%d rows marked, want 1", n)
+	}
+	b.screenshot("bulk-refused")
+	if roles(a) != "viewer" || roles(c) != "viewer" || roles(boss) != "admin" {
+		t.Errorf("after a refused bulk change: %s %s %s", roles(a), roles(boss), roles(c))
+	}
+
+	// Without the admin, the same change goes through for both.
+	b.check("#m-"+boss+" input[name=user]", false)
+	if status := b.submit("#bulk-apply"); status != http.StatusOK {
+		t.Fatalf("bulk change: status %d: %s", status, b.text("main"))
+	}
+	if got := b.text("#flash"); got != "Roles of 2 members set." {
+		t.Errorf("flash %q", got)
+	}
+	if roles(a) != "user" || roles(c) != "user" || roles(boss) != "admin" {
+		t.Errorf("after the bulk change: %s %s %s", roles(a), roles(boss), roles(c))
+	}
+}
