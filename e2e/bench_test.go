@@ -266,3 +266,27 @@ func BenchmarkConcurrentWrongLogins(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkConsoleMembersPage renders the console's members page (50 of 1,000 members), as a
+// browser asks for it: the session in the cookie, gzip accepted.
+func BenchmarkConsoleMembersPage(b *testing.B) {
+	e, admin, _ := benchWorld(b, 1000)
+	c := benchClient()
+	b.SetParallelism(benchClients)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, _ := http.NewRequest("GET", e.url+"/console/tenants/acme/members", nil)
+			req.AddCookie(&http.Cookie{Name: "roster_session", Value: admin.token})
+			res, err := c.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				b.Fatalf("members page: %d", res.StatusCode)
+			}
+		}
+	})
+}

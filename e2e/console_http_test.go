@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -8,7 +9,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/rosterhq/roster/internal/bench"
 	"github.com/rosterhq/roster/internal/server"
 )
 
@@ -82,6 +85,10 @@ func TestConsoleHTTP(t *testing.T) {
 	for i := range 60 {
 		e.addMember(root, "acme", e.createUser(root, strings.Repeat("m", 1+i%3)+"ember"+string(rune('a'+i%26))+"-"+strings.Repeat("x", i%7)+"@example.com"), "viewer")
 	}
+	// A member whose names are markup: the rows, written in Go for speed, escape like templates.
+	hostile := e.must(http.StatusCreated, req{method: "POST", path: "/v1/users", token: root.token, body: map[string]any{
+		"email": "aaa-hostile@example.com", "given_name": `<img src=x onerror=alert(1)>`, "family_name": `"'&`}}).object(t)["id"].(string)
+	e.addMember(root, "acme", hostile, "viewer")
 	c := newConsoleClient(t, e)
 
 	res := c.signIn("root@example.com", testPassword)
@@ -144,8 +151,11 @@ func TestConsoleHTTP(t *testing.T) {
 		t.Fatal("no next page link")
 	}
 	_, page2 := c.do("GET", strings.ReplaceAll(next[1], "&amp;", "&"), nil, nil)
-	if got := strings.Count(page2, `<tr id="m-`); got != 10 {
-		t.Errorf("second page has %d members, want 10", got)
+	if strings.Contains(page2, "<img") || !strings.Contains(page2, "&lt;img src=x onerror=alert(1)&gt; &#34;&#39;&amp;") {
+		t.Error("a member's name is not escaped in the members table")
+	}
+	if got := strings.Count(page2, `<tr id="m-`); got != 11 {
+		t.Errorf("second page has %d members, want 11", got)
 	}
 
 	// State-changing requests need the session's token and a same-origin request.
@@ -213,7 +223,7 @@ func (c *consoleClient) otherToken(p principal) string {
 // With an https public URL (TLS ended by a proxy), the session cookie is Secure and
 // __Host- prefixed.
 func TestConsoleSecureCookieBehindProxy(t *testing.T) {
-	e := newEnv(t, func(c *server.Config) { c.PublicURL = "https://roster.example.com" })
+	e := newEnv(t, func(c *server.Config) { c.Mail.PublicURL = "https://roster.example.com" })
 	e.bootstrap()
 	c := newConsoleClient(t, e)
 	_, page := c.do("GET", "/console/sign-in", nil, nil)
@@ -238,5 +248,32 @@ func TestConsoleSecureCookieBehindProxy(t *testing.T) {
 	}
 	if res.StatusCode != http.StatusSeeOther || !strings.Contains(strings.Join(names, " "), "__Host-roster_session") {
 		t.Errorf("sign-in behind an https public URL: %d, cookies %v", res.StatusCode, names)
+	}
+}
+
+// The load tool's console scenarios sign in with a session cookie and get pages, not the
+// sign-in redirect.
+func TestBenchConsoleScenarios(t *testing.T) {
+	e := newEnv(t)
+	root := e.bootstrap()
+	cfg := bench.Config{URL: e.url, Login: "root@example.com", Password: testPassword, Members: 20, Clients: 2,
+		Duration: 300 * time.Millisecond, Scenarios: []string{"console-members", "console-search", "console-next"}}
+	var results []bench.Result
+	if err := bench.Run(context.Background(), cfg, func(r bench.Result) { results = append(results, r) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		if r.Requests == 0 || r.Statuses["200"] != r.Requests {
+			t.Errorf("%s: %d requests, statuses %v", r.Scenario, r.Requests, r.Statuses)
+		}
+	}
+	// An API token is not a login session, and the console refuses it as a cookie.
+	e.createTenant(root, "acme")
+	e.addMember(root, "acme", e.createUser(root, "m@example.com"), "viewer")
+	apiToken := e.must(http.StatusCreated, req{method: "POST", path: "/v1/me/tokens", token: root.token,
+		body: map[string]any{"name": "bench"}}).object(t)["token"].(string)
+	cfg.Login, cfg.Password, cfg.Token, cfg.Tenant = "", "", apiToken, "acme"
+	if err := bench.Run(context.Background(), cfg, func(bench.Result) {}); err == nil || !strings.Contains(err.Error(), "login session") {
+		t.Errorf("console scenarios with an API token: %v", err)
 	}
 }

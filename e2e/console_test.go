@@ -56,9 +56,9 @@ func TestConsoleWalk(t *testing.T) {
 
 	// Change roles inline: viewer → user.
 	b.do(chromedp.Click(chromedp.CSS("#m-" + annID + " summary")))
-	b.check("#m-"+annID+" .edit-roles input[value=viewer]", false)
-	b.check("#m-"+annID+" .edit-roles input[value=user]", true)
-	b.submit("#m-" + annID + " .edit-roles button[type=submit]")
+	b.check("#m-"+annID+" input[name^=roles-][value=viewer]", false)
+	b.check("#m-"+annID+" input[name^=roles-][value=user]", true)
+	b.submit("#m-" + annID + " .save-roles")
 	if got := b.text("#m-" + annID + " .roles"); got != "user" {
 		t.Fatalf("ann's roles after the change: %q", got)
 	}
@@ -225,8 +225,8 @@ func TestConsoleRefusals(t *testing.T) {
 	b.visit("/console/tenants/acme/members")
 	e.must(http.StatusOK, req{method: "PUT", path: "/v1/tenants/acme/members/" + ann, token: root.token, body: map[string]any{"roles": []string{"user"}}})
 	b.do(chromedp.Click(chromedp.CSS("#m-" + ann + " summary")))
-	b.check("#m-"+ann+" .edit-roles input[value=admin]", true)
-	if status := b.submit("#m-" + ann + " .edit-roles button[type=submit]"); status != http.StatusPreconditionFailed {
+	b.check("#m-"+ann+" input[name^=roles-][value=admin]", true)
+	if status := b.submit("#m-" + ann + " .save-roles"); status != http.StatusPreconditionFailed {
 		t.Errorf("a stale role change: status %d", status)
 	}
 	var m struct{ Roles []string }

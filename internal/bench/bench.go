@@ -47,7 +47,8 @@ type Result struct {
 }
 
 // Scenarios lists every scenario, in the order they run.
-var Scenarios = []string{"get-user", "list-members", "search-email", "create-user", "create-user-password", "set-roles", "login", "mix"}
+var Scenarios = append([]string{"get-user", "list-members", "search-email", "create-user", "create-user-password", "set-roles", "login", "mix"},
+	consoleScenarios...)
 
 // userAgent names the load tool in the server's audit trail and logs.
 const userAgent = "roster-bench"
@@ -62,8 +63,12 @@ type runner struct {
 	members []string // user ids of members
 	emails  []string // their emails
 	seq     atomic.Int64
-	loginAs []string // seeded users with a password, for the login scenario
+	loginAs []string     // seeded users with a password, for the login scenario
+	token   string       // the bearer secret of api, which the console scenarios send as the session cookie
+	web     *http.Client // for the console's pages: redirects are answers, not followed
 }
+
+func (r *runner) pick() int { return rand.IntN(len(r.members)) }
 
 // Run seeds (unless told a tenant) and runs the scenarios, handing each result to report.
 func Run(ctx context.Context, cfg Config, report func(Result)) error {
@@ -81,6 +86,9 @@ func Run(ctx context.Context, cfg Config, report func(Result)) error {
 		return err
 	}
 	r.api, r.pages = anon.WithToken(token), pages.WithToken(token)
+	r.token = token
+	r.web = &http.Client{Timeout: h.Timeout, Transport: transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	if err := r.seed(ctx); err != nil {
 		return err
 	}
@@ -92,6 +100,9 @@ func Run(ctx context.Context, cfg Config, report func(Result)) error {
 		op, ok := r.scenario(ctx, name)
 		if !ok {
 			return fmt.Errorf("unknown scenario %q; known: %s", name, strings.Join(Scenarios, ", "))
+		}
+		if err := r.checkConsole(name); err != nil {
+			return err
 		}
 		report(r.measure(ctx, name, op))
 	}
@@ -249,6 +260,9 @@ func (r *runner) scenario(ctx context.Context, name string) (func() int, bool) {
 		default:
 			return ops["login"]()
 		}
+	}
+	for name, op := range r.console(ctx) {
+		ops[name] = op
 	}
 	op, ok := ops[name]
 	return op, ok

@@ -3,6 +3,7 @@ package console
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,6 +19,7 @@ const memberPageSize = 50
 type membersData struct {
 	inTenant
 	Members []*roster.Membership
+	Rows    []memberRow    // the members as the table shows them
 	Roles   []*roster.Role // every role of the tenant, for the filter, the pickers and the editors
 	Email   string         // filters
 	Q       string
@@ -92,6 +94,60 @@ func (d membersData) Checked(m *roster.Membership, r *roster.Role) bool {
 	return false
 }
 
+// memberRow is one member as the table shows it, worked out before rendering: a template's
+// method calls cost far more than field reads, and a page has fifty rows.
+type memberRow struct {
+	ID, Email, Username, Name string
+	Version                   int64
+	Roles                     []string
+	Active                    bool
+	Editor                    []roleChoice // the inline role editor
+	Selected, Open, MayRemove bool
+	Self                      bool
+	Err                       string // why a bulk change refused this member
+	EditErr                   string // why its own edit was refused
+}
+
+// roleChoice is one role in a member's inline editor: a checkbox, or, for a role held that
+// the caller may not take away, a fixed tag that keeps it.
+type roleChoice struct {
+	Name            string
+	Checked, Locked bool
+}
+
+func (d *membersData) rows(me string, prob *web.Problem) {
+	grantable := make(map[string]bool, len(d.Roles))
+	for _, r := range d.Roles {
+		grantable[r.ID] = d.Can.MayGrant(r)
+	}
+	write := d.Can.Can(service.PermMembersWrite)
+	d.Rows = make([]memberRow, len(d.Members))
+	for i, m := range d.Members {
+		u := m.User
+		row := memberRow{ID: m.UserID, Email: u.Email, Username: u.Username, Name: strings.TrimSpace(u.GivenName + " " + u.FamilyName),
+			Version: m.Version, Active: u.Active, Self: m.UserID == me, Open: d.Which == m.UserID, Err: d.RowErrs[m.UserID],
+			Selected: slices.Contains(d.Bulk, m.UserID), MayRemove: d.MayRemove(m, me)}
+		for _, r := range m.Roles {
+			row.Roles = append(row.Roles, r.Name)
+		}
+		if row.Open && prob != nil {
+			row.EditErr = prob.Fields[m.UserID]
+		}
+		if write {
+			for _, r := range d.Roles {
+				held := slices.ContainsFunc(m.Roles, func(h *roster.Role) bool { return h.ID == r.ID })
+				switch {
+				case grantable[r.ID]:
+					row.Editor = append(row.Editor, roleChoice{Name: r.Name, Checked: d.Checked(m, r)})
+				case held:
+					row.Editor = append(row.Editor, roleChoice{Name: r.Name, Checked: true, Locked: true})
+				}
+			}
+		}
+		d.Rows[i] = row
+	}
+}
+
 func (c *Console) members(k *call) error {
 	return c.renderMembers(k, nil, k.r.URL.Query(), membersData{})
 }
@@ -125,6 +181,7 @@ func (c *Console) renderMembers(k *call, prob *web.Problem, q url.Values, d memb
 		return err
 	}
 	d.Members = ms
+	d.rows(k.p.User.ID, prob)
 	path := it.URL("members")
 	if next != "" {
 		d.Next = pageURL(path, q, next)
@@ -216,7 +273,11 @@ func (c *Console) createMember(k *call) error {
 // setRoles replaces one member's roles (the inline editor), refusing a stale edit.
 func (c *Console) setRoles(k *call) error {
 	tenant, user := k.r.PathValue("tenant"), k.r.PathValue("user")
-	roles := k.form.Strings("roles")
+	// The members page sends every row's checkboxes in one form, named after each member.
+	roles := k.form.Strings("roles-" + user)
+	if roles == nil {
+		roles = k.form.Strings("roles")
+	}
 	_, err := c.svc.SetMemberRoles(k.ctx, tenant, user, roles, k.form.Version("version"))
 	if err != nil {
 		prob, err := refused(err, fields{"/roles": user}.name)

@@ -11,6 +11,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/rosterhq/roster"
 )
@@ -159,9 +160,11 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 	body := buf.Bytes()
 	if len(body) > 1400 && acceptsGzip(r) {
 		var z bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed)
+		zw := gzipWriters.Get().(*gzip.Writer) // a compressor allocates ~1 MB: keep them
+		zw.Reset(&z)
 		_, _ = zw.Write(body)
 		_ = zw.Close()
+		gzipWriters.Put(zw)
 		body = z.Bytes()
 		h.Set("Content-Encoding", "gzip")
 	}
@@ -170,6 +173,11 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 	_, err := w.Write(body)
 	return err
 }
+
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return zw
+}}
 
 func acceptsGzip(r *http.Request) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
