@@ -6,8 +6,40 @@
 // rendering of service errors beside the fields they name. It decides nothing about who may
 // do what: handlers built on it call the service like any other transport.
 //
-// A transport builds a Renderer from its own embedded page templates (each defines "content"
-// and may define "title"), and per request a Page: Render writes it inside the shared layout.
+// # A page
+//
+// A transport embeds its page templates and builds one Renderer at start-up:
+//
+//	//go:embed pages/*.html
+//	var pagesFS embed.FS
+//	pages, err := web.NewRenderer(pagesFS, "pages/*.html", funcs, catalog)
+//
+// Each page file defines "content" (and may define "title"); files named "_*.html" hold the
+// transport's own partials and are parsed into every page. Per request the handler fills a
+// Page (Title, Data, and for a signed-in person User, Nav and CSRF) and calls Render, which
+// writes it inside the layout with the security headers, compressed when the browser accepts
+// gzip. The layout's partials are "csrf" (the hidden token field), "field" (a labelled input
+// with its hint and error: {{template "field" (.Input "email" "Email" .Data.Email "type=email"
+// "required")}}) and "fielderror". Texts go through {{.T "Sign in"}}, translated by the
+// Catalog for Page.Lang.
+//
+// # A form
+//
+// A state-changing handler calls ParseForm, then CheckCSRF with the session's secret (or ""
+// on a form shown before sign-in, whose token PreSessionToken made), then the service. On a
+// refusal it renders the form again with Page.Prob = ProblemOf(err, names), which puts the
+// service's field errors ("/email", "/roles/2") beside the form's fields (names maps pointers
+// to field names where they differ) and answers with the error's status (Status); a stale
+// edit (EPreconditionFailed) says StaleMessage. On success it redirects (303) with SetFlash.
+// An edit form carries the version it was rendered from in a hidden field, read back with
+// Form.Version into the service's IfMatch.
+//
+// # A session
+//
+// After the service's Login, SetSession puts the session secret in the cookie;
+// SessionSecret reads it back for the service's Authenticate, and ClearSession forgets it
+// at sign-out. Cookies are Secure (and the session cookie __Host- prefixed) when the request
+// came over TLS or Config.PublicURL is https.
 package web
 
 import (
