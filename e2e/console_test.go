@@ -64,6 +64,15 @@ func TestConsoleWalk(t *testing.T) {
 	}
 	b.screenshot("members")
 
+	// Readable at 360 px: nothing but a table's own scroll box is wider than the screen.
+	b.do(chromedp.EmulateViewport(360, 740))
+	b.visit("/console/tenants/acme/members")
+	if w := eval[int](b, `document.documentElement.scrollWidth`); w > 360 {
+		t.Errorf("at 360 px the members page is %d px wide", w)
+	}
+	b.screenshot("members-360px")
+	b.do(chromedp.ResetViewport())
+
 	// Create a service account and a key, and copy the key.
 	b.visit("/console/tenants/acme/service-accounts")
 	b.fill("#create-service-account #f-name", "billing backend")
