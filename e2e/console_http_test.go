@@ -277,3 +277,40 @@ func TestBenchConsoleScenarios(t *testing.T) {
 		t.Errorf("console scenarios with an API token: %v", err)
 	}
 }
+
+// Signing in to the console is the service's login: by username too, throttled like
+// POST /v1/auth/login, and on the audit trail.
+func TestConsoleSignInThrottledAndAudited(t *testing.T) {
+	e := newEnv(t)
+	root := e.bootstrap()
+	c := newConsoleClient(t, e)
+	c.signIn("root", testPassword) // the username bootstrap derived from root@example.com
+
+	wrong := newConsoleClient(t, e)
+	_, page := wrong.do("GET", "/console/sign-in", nil, nil)
+	token := wrong.token(page)
+	var last *http.Response
+	var body string
+	for range 6 {
+		last, body = wrong.do("POST", "/console/sign-in", url.Values{"csrf": {token}, "login": {"root@example.com"}, "password": {"not the one"}}, nil)
+	}
+	if last.StatusCode != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" {
+		t.Errorf("sixth wrong password: %d, Retry-After %q", last.StatusCode, last.Header.Get("Retry-After"))
+	}
+	if !strings.Contains(body, `id="problem"`) {
+		t.Error("the sign-in page does not say why")
+	}
+	var events struct {
+		Items []struct{ Outcome string }
+	}
+	e.must(http.StatusOK, req{method: "GET", path: "/v1/audit-events?action=auth.login", token: root.token}).decode(t, &events)
+	failures := 0
+	for _, ev := range events.Items {
+		if ev.Outcome == "failure" {
+			failures++
+		}
+	}
+	if failures < 5 {
+		t.Errorf("%d failed sign-ins on the audit trail, want at least 5", failures)
+	}
+}
