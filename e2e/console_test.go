@@ -183,6 +183,23 @@ func TestConsoleTenantIsolation(t *testing.T) {
 	if got := b.text("#audit-tenants"); got != "Tenant acme" {
 		t.Errorf("audit offers tenants %q", got)
 	}
+
+	// A viewer of acme may read no trail, and is offered none.
+	viewer := e.newUser(root, "viewer@example.com")
+	e.addMember(root, "acme", viewer.id, "viewer")
+	b.submit("#sign-out")
+	b.signIn("viewer@example.com", testPassword)
+	b.visit("/console/audit")
+	if got := b.text("#audit-tenants"); got != "You may read the audit trail of no tenant." {
+		t.Errorf("audit offers a viewer %q", got)
+	}
+	if status := b.visit("/console/audit?tenant=acme"); status != http.StatusForbidden {
+		t.Errorf("a viewer reading acme's trail: status %d", status)
+	}
+	b.visit("/console/tenants/acme")
+	if n := b.count(`main a[href*="/members"]`); n != 0 {
+		t.Errorf("a viewer is offered the members page (%d links)", n)
+	}
 }
 
 // A form without its CSRF token is refused, and so is a stale edit; neither changes anything.

@@ -14,6 +14,7 @@ type auditData struct {
 	TenantName                                  string
 	Next, First                                 string
 	Choose                                      []*roster.Tenant  // tenants to pick from, for callers who may not read the whole trail
+	Chooser                                     bool              // the page offers tenants instead of events
 	Names                                       map[string]string // user and tenant ids → email and slug, where the caller may see them
 }
 
@@ -68,8 +69,15 @@ func (c *Console) audit(k *call) error {
 		events, next, err = c.svc.ListTenantAuditEvents(k.ctx, can.Tenant.ID, aq, o)
 	case k.inst.ReadAuditTrail:
 		events, next, err = c.svc.ListAuditEvents(k.ctx, aq, o)
-	default:
-		d.Choose, _, err = c.svc.SearchTenants(k.ctx, "", service.ListOptions{Limit: service.MaxLimit})
+	default: // offer the tenants whose trail the caller may read
+		var tenants []*roster.Tenant
+		tenants, _, err = c.svc.SearchTenants(k.ctx, "", service.ListOptions{Limit: service.MaxLimit})
+		for _, t := range tenants {
+			if can, cerr := c.svc.TenantAbilities(k.ctx, t.ID); cerr == nil && can.Can(service.PermAuditRead) {
+				d.Choose = append(d.Choose, t)
+			}
+		}
+		d.Chooser = true
 	}
 	switch roster.ErrorCodeOf(err) {
 	case "":
