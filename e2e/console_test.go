@@ -41,6 +41,11 @@ func TestConsoleWalk(t *testing.T) {
 	b.fill("#new-email", "ann@example.com", "#new-given", "Ann", "#new-family", "Smith", "#new-password", testPassword)
 	b.submit("#create-user button[type=submit]")
 	annID := strings.TrimPrefix(b.location(), e.url+"/console/users/")
+	b.visit("/console/users?q=ann")
+	if got := b.text("#users tbody"); !strings.Contains(got, "ann@example.com") {
+		t.Errorf("user search for ann: %q", got)
+	}
+	b.screenshot("users")
 	if !strings.HasPrefix(annID, "usr_") {
 		t.Fatalf("after creating a user: at %s: %s", b.location(), b.text("main"))
 	}
@@ -94,6 +99,18 @@ func TestConsoleWalk(t *testing.T) {
 	if n := b.count("#key-secret"); n != 0 {
 		t.Error("the key is shown again on reload")
 	}
+
+	// A custom role from the permission picker: a ticked permission and a typed one.
+	b.visit("/console/tenants/acme/roles")
+	b.fill("#create-role #f-name", "billing", "#create-role #f-other", "invoices:approve")
+	b.check(`#create-role input[name=permissions][value="members:read"]`, true)
+	b.submit("#create-role button[type=submit]")
+	var role struct{ Permissions []string }
+	e.must(http.StatusOK, req{method: "GET", path: "/v1/tenants/acme/roles/billing", token: root.token}).decode(t, &role)
+	if got := strings.Join(role.Permissions, " "); got != "invoices:approve members:read" {
+		t.Errorf("role made in the picker holds %q", got)
+	}
+	b.screenshot("roles")
 
 	// Revoke a session of Ann's from her user page.
 	annToken := e.login("ann@example.com", testPassword)
