@@ -187,6 +187,15 @@ func TestConsoleHTTP(t *testing.T) {
 		e.must(want, req{method: "GET", path: "/v1/tenants/" + tc.slug, token: root.token})
 	}
 
+	// An API token is not a login session: in the cookie it signs nobody in.
+	apiToken := e.must(http.StatusCreated, req{method: "POST", path: "/v1/me/tokens", token: root.token,
+		body: map[string]any{"name": "not for cookies"}}).object(t)["token"].(string)
+	r, _ := http.NewRequest("GET", e.url+"/console/tenants", nil)
+	r.AddCookie(&http.Cookie{Name: "roster_session", Value: apiToken})
+	if res, err := (&http.Client{CheckRedirect: c.http.CheckRedirect}).Do(r); err != nil || res.StatusCode != http.StatusSeeOther {
+		t.Errorf("an API token in the session cookie: %v %v", res.StatusCode, err)
+	}
+
 	// Revoking the cookie's session through the API signs the console out at once.
 	current := ""
 	for _, s := range sessions.Items {
