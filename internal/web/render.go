@@ -149,8 +149,9 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 	if p.Lang == "" {
 		p.Lang = "en"
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+	buf := buffers.Get().(*bytes.Buffer) // pages are tens of kilobytes: growing a buffer for each costs more than the page
+	defer func() { buf.Reset(); buffers.Put(buf) }()
+	if err := t.ExecuteTemplate(buf, "layout", p); err != nil {
 		return fmt.Errorf("web: render %s: %w", name, err)
 	}
 	SetSecurityHeaders(w)
@@ -159,9 +160,10 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 	h.Add("Vary", "Accept-Encoding")
 	body := buf.Bytes()
 	if len(body) > 1400 && acceptsGzip(r) {
-		var z bytes.Buffer
+		z := buffers.Get().(*bytes.Buffer)
+		defer func() { z.Reset(); buffers.Put(z) }()
 		zw := gzipWriters.Get().(*gzip.Writer) // a compressor allocates ~1 MB: keep them
-		zw.Reset(&z)
+		zw.Reset(z)
 		_, _ = zw.Write(body)
 		_ = zw.Close()
 		gzipWriters.Put(zw)
@@ -173,6 +175,8 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 	_, err := w.Write(body)
 	return err
 }
+
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 var gzipWriters = sync.Pool{New: func() any {
 	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
