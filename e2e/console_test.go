@@ -338,3 +338,60 @@ func TestConsoleBulkRoles(t *testing.T) {
 		t.Errorf("after the bulk change: %s %s %s", roles(a), roles(boss), roles(c))
 	}
 }
+
+// The console follows account ownership: a tenant admin manages the accounts its tenant
+// created, sees others as members, and adding someone it does not manage invites them.
+func TestConsoleAccountOwnership(t *testing.T) {
+	e := newEnv(t)
+	root := e.bootstrap()
+	e.createTenant(root, "acme")
+	e.createTenant(root, "globex")
+	admin := e.newUser(root, "tadmin@example.com")
+	e.addMember(root, "acme", admin.id, "admin")
+	shared := e.createUser(root, "shared@example.com") // instance-managed, a member of acme
+	e.addMember(root, "acme", shared, "viewer")
+	outsider := e.createUser(root, "outsider@globex.example")
+	e.addMember(root, "globex", outsider, "viewer")
+	b := newTab(t, e.url)
+	b.signIn("tadmin@example.com", testPassword)
+
+	// A user created in the tenant is the tenant's: its admin sets its password and status.
+	b.visit("/console/tenants/acme/members")
+	b.fill("#new-email", "made@example.com", "#new-given", "Made")
+	b.check("#create-member input[name=roles][value=viewer]", true)
+	b.submit("#create-member button[type=submit]")
+	var made struct{ ID string }
+	e.must(http.StatusOK, req{method: "GET", path: "/v1/users/made@example.com", token: root.token}).decode(t, &made)
+	b.visit("/console/users/" + made.ID)
+	for _, form := range []string{"#edit-user", "#user-status", "#set-password"} {
+		if b.count(form) != 1 {
+			t.Errorf("the manager is not offered %s", form)
+		}
+	}
+	b.fill("#set-password #f-password", "managed orchard 42")
+	if status := b.submit("#set-password button[type=submit]"); status != http.StatusOK {
+		t.Errorf("the manager setting a password: %d %s", status, b.text("main"))
+	}
+	b.screenshot("managed-user")
+
+	// An account the tenant does not manage is shown as a member, with nothing to change.
+	b.visit("/console/users/" + shared)
+	if b.count("#not-managed") != 1 || b.count("#set-password")+b.count("#user-status")+b.count("#edit-user") != 0 {
+		t.Errorf("an account acme does not manage: %s", b.text("main"))
+	}
+
+	// Adding by email someone Roster knows, whom acme does not manage, invites them.
+	b.visit("/console/tenants/acme/members")
+	b.fill("#add-user", "outsider@globex.example")
+	b.check("#add-member input[name=roles][value=viewer]", true)
+	b.submit("#add-member button[type=submit]")
+	if got := b.text("#flash"); !strings.Contains(got, "invited") {
+		t.Errorf("flash %q", got)
+	}
+	if got := b.text("#m-" + outsider); !strings.Contains(got, "invited") || b.count("#m-"+outsider+` a[href^="/console/users/"]`) != 0 {
+		t.Errorf("the invited row: %q", got)
+	}
+	if status := b.visit("/console/users/" + outsider); status != http.StatusNotFound {
+		t.Errorf("the invited account's page: status %d, want 404", status)
+	}
+}

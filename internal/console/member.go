@@ -101,6 +101,7 @@ type memberRow struct {
 	Version                   int64
 	Roles                     []string
 	Active                    bool
+	Invited                   bool         // an invitation the person has not accepted: it grants nothing yet
 	Editor                    []roleChoice // the inline role editor
 	Selected, Open, MayRemove bool
 	Self                      bool
@@ -125,7 +126,7 @@ func (d *membersData) rows(me string, prob *web.Problem) {
 	for i, m := range d.Members {
 		u := m.User
 		row := memberRow{ID: m.UserID, Email: u.Email, Username: u.Username, Name: strings.TrimSpace(u.GivenName + " " + u.FamilyName),
-			Version: m.Version, Active: u.Active, Self: m.UserID == me, Open: d.Which == m.UserID, Err: d.RowErrs[m.UserID],
+			Version: m.Version, Active: u.Active, Invited: !m.Active(), Self: m.UserID == me, Open: d.Which == m.UserID, Err: d.RowErrs[m.UserID],
 			Selected: slices.Contains(d.Bulk, m.UserID), MayRemove: d.MayRemove(m, me)}
 		for _, r := range m.Roles {
 			row.Roles = append(row.Roles, r.Name)

@@ -26,6 +26,7 @@ func (d membersData) RowsHTML(p *web.Page) template.HTML {
 		leave   = esc(p.T("Leave"))
 		active  = esc(p.T("active"))
 		off     = esc(p.T("deactivated"))
+		invited = esc(p.T("invited"))
 		write   = d.Can.Can("members:write")
 	)
 	var b strings.Builder
@@ -49,7 +50,11 @@ func (d membersData) RowsHTML(p *web.Page) template.HTML {
 			}
 			w("></td>\n")
 		}
-		w(`  <td><a href="/console/users/`, id, `">`, email, `</a><br><span class="muted">`, esc(r.Username), `</span>`)
+		if r.Invited { // the tenant knows of an invited account only what it supplied
+			w(`  <td>`, email)
+		} else {
+			w(`  <td><a href="/console/users/`, id, `">`, email, `</a><br><span class="muted">`, esc(r.Username), `</span>`)
+		}
 		if r.Err != "" {
 			w(`<p class="error">`, esc(r.Err), `</p>`)
 		}
@@ -58,9 +63,12 @@ func (d membersData) RowsHTML(p *web.Page) template.HTML {
 			w(`<span class="tag">`, esc(role), `</span>`)
 		}
 		w("</td>\n  <td>")
-		if r.Active {
+		switch {
+		case r.Invited:
+			w(`<span class="tag">`, invited, `</span>`)
+		case r.Active:
 			w(active)
-		} else {
+		default:
 			w(`<span class="tag off">`, off, `</span>`)
 		}
 		w("</td>\n  <td><div class=\"actions\">\n")

@@ -91,17 +91,22 @@ func (c *Console) user(k *call) error { return c.renderUser(k, nil, nil) }
 // the forms of what it lets the caller change.
 func (c *Console) renderUser(k *call, prob *web.Problem, f *profileForm) error {
 	id := k.r.PathValue("user")
-	u, err := c.svc.GetUser(k.ctx, id)
-	if err != nil {
-		return err
-	}
-	_, ms, err := c.svc.GetUserWithMemberships(k.ctx, id)
-	if err != nil {
-		return err
-	}
 	can, err := c.svc.UserAbilities(k.ctx, id)
 	if err != nil {
 		return err
+	}
+	seen, ms, err := c.svc.GetUserWithMemberships(k.ctx, id)
+	if err != nil {
+		return err
+	}
+	// The stored profile is for the account's manager; a member of one's tenant that the
+	// tenant does not manage is shown as a member: names, email, username, memberships.
+	u := &roster.User{ID: seen.ID, Email: seen.Email, Username: seen.Username, GivenName: seen.GivenName,
+		FamilyName: seen.FamilyName, Active: seen.Active, Version: seen.Version}
+	if can.ReadProfile {
+		if u, err = c.svc.GetUser(k.ctx, id); err != nil {
+			return err
+		}
 	}
 	d := userData{U: u, Memberships: ms, Can: can, Form: profileOf(u), Current: k.p.Session.ID}
 	if f != nil && (prob == nil || prob.Code != roster.EPreconditionFailed) {
