@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/cmd/roster/internal/cli"
 	"github.com/rosterhq/roster/internal/password"
 	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/service"
@@ -96,6 +97,8 @@ func newRootCommand() *cobra.Command {
 	root.AddCommand(newServeCommand(), newMigrateCommand(), newVersionCommand(), newUserCommand(),
 		newBackupCommand(), newRestoreCommand(), newBenchCommand(), newImportCommand(), newSecretKeyCommand(), newMailCommand(),
 		newConfigCommand(), newDocsCommand())
+	cli.AddCommands(root, cli.Options{Version: buildVersion()})
+	cli.Finish(root) // last: it prepares every command for cli.ExitCode
 	return root
 }
 
@@ -205,7 +208,7 @@ func buildVersion() string {
 }
 
 func newUserCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "user", Short: "Administer users without the network"}
+	cmd := &cobra.Command{Use: "user", Short: "Administer users without the network (on a server: roster users)"}
 	cmd.AddCommand(newUserCreateCommand())
 	return cmd
 }

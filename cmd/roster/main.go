@@ -7,13 +7,19 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/rosterhq/roster/cmd/roster/internal/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := newRootCommand().ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "roster:", describe(err))
-		os.Exit(1)
+		msg, ok := cli.Explain(err)
+		if !ok {
+			msg = describe(err)
+		}
+		fmt.Fprintln(os.Stderr, "roster:", msg)
+		os.Exit(cli.ExitCode(err)) // the table is in the README
 	}
 }
