@@ -83,7 +83,9 @@ trap 'echo "!! this command failed (exit $?): $BASH_COMMAND"' ERR
 	dir := t.TempDir()
 	cmd := exec.Command("bash", "-c", script.String())
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(rosterBinary(t))+string(os.PathListSeparator)+os.Getenv("PATH"))
+	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(rosterBinary(t))+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"HOME="+dir, "XDG_CONFIG_HOME="+dir, // roster login keeps its session here, not in the tester's own directory
+		"ROSTER_SERVER=", "ROSTER_TOKEN=", "ROSTER_OUTPUT=")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	runErr := cmd.Run()
