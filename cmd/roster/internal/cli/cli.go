@@ -80,7 +80,7 @@ func Finish(root *cobra.Command) {
 				}
 				return nil
 			}
-		case c.Run == nil && c.HasSubCommands():
+		case c.Run == nil && c.HasSubCommands() && c.HasParent(): // cobra refuses the root's unknown commands itself
 			c.Args = cobra.ArbitraryArgs
 			c.RunE = func(cmd *cobra.Command, args []string) error {
 				if len(args) > 0 {

@@ -305,7 +305,11 @@ func TestPaging(t *testing.T) {
 	w := newWorld(t)
 	w.pageSize = 2
 	for _, email := range []string{"a@example.com", "b@example.com", "c@example.com", "d@example.com"} {
-		if _, err := w.admin.CreateUser(context.Background(), client.UserCreate{Email: email}); err != nil {
+		in := client.UserCreate{Email: email}
+		if email == "d@example.com" {
+			in.Active = new(false)
+		}
+		if _, err := w.admin.CreateUser(context.Background(), in); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -320,6 +324,8 @@ func TestPaging(t *testing.T) {
 		{[]string{"users", "list", "--limit", "1"}, []string{"admin@example.com"}, 1},
 		{[]string{"users", "list", "--email", "c@"}, []string{"c@example.com"}, 1},
 		{[]string{"users", "list", "--q", "example.com", "--limit", "4"}, []string{"admin@example.com", "a@example.com", "b@example.com", "c@example.com"}, 2},
+		{[]string{"users", "list", "--active=false"}, []string{"d@example.com"}, 1},
+		{[]string{"users", "list", "--active", "--username", "c"}, []string{"c@example.com"}, 1},
 	} {
 		w.requests.Store(0)
 		var got []string

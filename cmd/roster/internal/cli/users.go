@@ -37,7 +37,6 @@ func newUsersCommand(g *globals) *cobra.Command {
 
 func newUsersListCommand(g *globals) *cobra.Command {
 	var f client.UserFilter
-	var active bool
 	var limit int
 	cmd := &cobra.Command{
 		Use:   "list [--q TEXT] [--email PREFIX] [--username PREFIX] [--active=false]",
@@ -48,7 +47,6 @@ func newUsersListCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			f.Active = ptr(cmd, "active", active)
 			items := c.AllUsers(cmd.Context(), f, client.ListOptions{Limit: g.pageSize(limit)})
 			return c.fail(cmd, list(g.out(cmd), items, limit, userColumns))
 		},
@@ -57,7 +55,8 @@ func newUsersListCommand(g *globals) *cobra.Command {
 	fs.StringVar(&f.Search, "q", "", "only users whose email, username, given or family name contains this")
 	fs.StringVar(&f.Email, "email", "", "only users whose email starts with this")
 	fs.StringVar(&f.Username, "username", "", "only users whose username starts with this")
-	fs.BoolVar(&active, "active", true, "only active users (--active=false: only deactivated ones); default: both")
+	fs.Var(&optionalBool{&f.Active}, "active", "only active users; --active=false: only deactivated ones (default: both)")
+	fs.Lookup("active").NoOptDefVal = "true"
 	registerLimit(cmd, &limit)
 	return cmd
 }
@@ -315,3 +314,24 @@ func (g *globals) pageSize(limit int) int {
 	}
 	return g.opts.PageSize
 }
+
+// optionalBool is a flag that is true, false or not given (nil).
+type optionalBool struct{ v **bool }
+
+func (b *optionalBool) String() string {
+	if b.v == nil || *b.v == nil {
+		return ""
+	}
+	return strconv.FormatBool(**b.v)
+}
+
+func (b *optionalBool) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("want true or false")
+	}
+	*b.v = &v
+	return nil
+}
+
+func (b *optionalBool) Type() string { return "bool" }
