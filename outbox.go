@@ -89,6 +89,7 @@ const (
 	LinkVerifyEmail   = "verify_email"   // proves the user's current address
 	LinkChangeEmail   = "change_email"   // proves a new address the user asked to move to
 	LinkResetPassword = "reset_password" // lets the user choose a new password
+	// LinkInvitation (invitation.go): lets a person accept an invitation.
 )
 
 // LinkToken is one emailed single-use link. Only the SHA-256 of its secret is kept. Every
@@ -114,6 +115,9 @@ type LinkTokenTx interface {
 	// time, and reports whether the token with this hash was among them: of two racing uses,
 	// one wins.
 	UseLinkTokens(ctx context.Context, hash, subjectID, purpose string, at time.Time) (bool, error)
+	// RevokeLinkTokens marks every unused token of the subject and purpose used at the given
+	// time, so that none of them works any more.
+	RevokeLinkTokens(ctx context.Context, subjectID, purpose string, at time.Time) error
 	// DeleteExpiredLinkTokens removes the subject's tokens that expired before now.
 	DeleteExpiredLinkTokens(ctx context.Context, subjectID string, now time.Time) error
 }

@@ -175,6 +175,7 @@ type Tx interface {
 	ImportTx
 	OutboxTx
 	LinkTokenTx
+	InvitationTx
 }
 
 // ImportTx loads many users at once, for migrations and benchmarks.

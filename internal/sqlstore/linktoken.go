@@ -49,3 +49,9 @@ func (t *tx) DeleteExpiredLinkTokens(ctx context.Context, subjectID string, now 
 	_, err := t.exec(ctx, `DELETE FROM link_tokens WHERE subject_id = $1 AND expires_at < $2`, subjectID, micros(now))
 	return err
 }
+
+func (t *tx) RevokeLinkTokens(ctx context.Context, subjectID, purpose string, at time.Time) error {
+	_, err := t.exec(ctx, `UPDATE link_tokens SET used_at = $1 WHERE subject_id = $2 AND purpose = $3 AND used_at IS NULL`,
+		micros(at), subjectID, purpose)
+	return err
+}
