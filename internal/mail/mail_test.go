@@ -244,3 +244,39 @@ func TestMessageBytes(t *testing.T) {
 		t.Error("a recipient with a line break was rendered")
 	}
 }
+
+// The invitation templates, in both languages, name the tenant and the inviter, say how long
+// the link works in days or hours, and escape what the HTML shows.
+func TestInvitationTemplates(t *testing.T) {
+	tpl, err := mail.NewTemplates("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, locale, subject, lasts string
+		expiry                       time.Duration
+	}{
+		{"invite_new", "en-US", "Ada Lovelace invited you to <Acme & Co>", "for 7 days", 7 * 24 * time.Hour},
+		{"invite_new", "de-DE", "Ada Lovelace hat Sie zu <Acme & Co> eingeladen", "24 Stunden lang", 24 * time.Hour},
+		{"invite_existing", "en", "Ada Lovelace invited you to <Acme & Co>", "for 3 hours", 3 * time.Hour},
+		{"invite_existing", "de", "Ada Lovelace hat Sie zu <Acme & Co> eingeladen", "30 Tage lang", 30 * 24 * time.Hour},
+	}
+	for _, c := range cases {
+		d := mail.Data{Name: "Bea", Email: "bea@example.com", Link: link, Expiry: c.expiry, Tenant: "<Acme & Co>", Inviter: "Ada Lovelace"}
+		subject, text, html, err := tpl.Render(c.name, c.locale, d)
+		if err != nil {
+			t.Fatalf("%s.%s: %v", c.name, c.locale, err)
+		}
+		if subject != c.subject {
+			t.Errorf("%s.%s: subject %q, want %q", c.name, c.locale, subject, c.subject)
+		}
+		for _, want := range []string{link, "bea@example.com", "Bea,", c.lasts} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s.%s: the text lacks %q:\n%s", c.name, c.locale, want, text)
+			}
+		}
+		if strings.Contains(html, "<Acme") || !strings.Contains(html, "&lt;Acme &amp; Co&gt;") || !strings.Contains(html, `href="`+link+`"`) {
+			t.Errorf("%s.%s: HTML body:\n%s", c.name, c.locale, html)
+		}
+	}
+}

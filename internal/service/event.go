@@ -47,6 +47,11 @@ var eventTypes = map[string]string{
 	"user.password_reset":         "user.password_reset",
 	"user.email_verified":         "user.email_verified",
 	"user.email_changed":          "user.email_changed",
+	"invitation.created":          "invitation.created",
+	"invitation.resent":           "invitation.resent",
+	"invitation.revoked":          "invitation.revoked",
+	"invitation.accepted":         "invitation.accepted",
+	"invitation.declined":         "invitation.declined",
 }
 
 // notEvents are audited actions that deliberately emit no event: a login is not a change of

@@ -81,11 +81,20 @@ type linkSpec struct {
 // queueMail writes p to the outbox in tx, unless mail is off. The caller wakes the worker
 // after commit.
 func (s *Service) queueMail(ctx context.Context, tx roster.Tx, p mailPayload) error {
-	if !s.cfg.Mail.Enabled {
-		return nil
-	}
-	_, err := outbox.Enqueue(ctx, tx, MailKind, "", p)
+	_, err := s.enqueueMail(ctx, tx, p)
 	return err
+}
+
+// enqueueMail is queueMail returning the message's outbox id ("" when mail is off).
+func (s *Service) enqueueMail(ctx context.Context, tx roster.Tx, p mailPayload) (string, error) {
+	if !s.cfg.Mail.Enabled {
+		return "", nil
+	}
+	m, err := outbox.Enqueue(ctx, tx, MailKind, "", p)
+	if err != nil {
+		return "", err
+	}
+	return m.ID, nil
 }
 
 // wake tells the outbox worker that mail was committed.
@@ -141,8 +150,14 @@ type mailSender struct {
 	baseURL func() string
 	// minted holds the secret Prepare made for a claimed message until its attempt sends it:
 	// only in memory, so a process that dies takes it along and the next attempt mints anew.
-	minted sync.Map // message id → secret
+	// errObsolete in place of a secret means the message is not to be sent.
+	minted sync.Map // message id → secret or errObsolete
 }
+
+// errObsolete marks a message whose link must no longer go out: an invitation that was revoked,
+// accepted, or sent again in a later message before this one went. Its attempt succeeds
+// without sending anything.
+var errObsolete = errors.New("the message is obsolete")
 
 func parseMail(msg *roster.OutboxMessage) (mailPayload, error) {
 	var p mailPayload
@@ -155,6 +170,11 @@ func parseMail(msg *roster.OutboxMessage) (mailPayload, error) {
 // mint stores the hash of a new secret for the message's link in tx and returns the secret.
 func mint(ctx context.Context, tx roster.Tx, msg *roster.OutboxMessage, p mailPayload) (string, error) {
 	t := now()
+	if p.Link.Purpose == roster.LinkInvitation {
+		if err := invitationStillMailed(ctx, tx, p.Link.SubjectID, msg.ID, t); err != nil {
+			return "", err
+		}
+	}
 	if !p.Link.ExpiresAt.After(t) {
 		return "", outbox.Permanent(errors.New("its link expired before the message could be sent"))
 	}
@@ -174,6 +194,10 @@ func (ms *mailSender) Prepare(ctx context.Context, tx roster.Tx, msg *roster.Out
 		return err
 	}
 	secret, err := mint(ctx, tx, msg, p)
+	if errors.Is(err, errObsolete) {
+		ms.minted.Store(msg.ID, errObsolete)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -196,9 +220,15 @@ func (ms *mailSender) Send(ctx context.Context, msg *roster.OutboxMessage) error
 				secret, err = mint(ctx, tx, msg, p)
 				return err
 			})
-			if err != nil {
+			if errors.Is(err, errObsolete) {
+				v = errObsolete
+			} else if err != nil {
 				return err
 			}
+		}
+		if v == errObsolete {
+			ms.svc.log.Debug("mail: not sent; what it was for has changed since it was queued", "message", msg.ID, "template", p.Template)
+			return nil
 		}
 		d.Link = strings.TrimRight(ms.baseURL(), "/") + p.Link.Path + "?token=" + url.QueryEscape(secret)
 		d.Expiry = p.Link.ExpiresAt.Sub(msg.CreatedAt)

@@ -226,6 +226,12 @@ func (s *Service) AcceptMembership(ctx context.Context, tenantRef string) (*rost
 			return err
 		}
 		roster.NoteTenant(ctx, t.ID)
+		if err := tx.LockTenant(ctx, t.ID); err != nil {
+			return err
+		}
+		if err := closeMembershipInvitation(ctx, tx, t.ID, p.User.ID, roster.InvitationAccepted); err != nil {
+			return err
+		}
 		m.UpdatedAt = now()
 		if err := tx.ActivateMembership(ctx, m); err != nil {
 			return err
@@ -506,15 +512,21 @@ func (s *Service) removeMember(ctx context.Context, tx roster.Tx, tenantRef, use
 		return nil, nil, err
 	}
 	ev := memberEvent("member.removed", m)
+	closing := ""
 	switch {
 	case m.Active():
 	case g == nil || g.isSelf(m.UserID):
-		ev = memberEvent("member.declined", m)
+		ev, closing = memberEvent("member.declined", m), roster.InvitationDeclined
 	default:
-		ev = memberEvent("member.invitation_withdrawn", m)
+		ev, closing = memberEvent("member.invitation_withdrawn", m), roster.InvitationRevoked
 	}
 	if err := audit(ctx, tx, ev); err != nil {
 		return nil, nil, err
+	}
+	if closing != "" { // the invitation that made the membership ends with it
+		if err := closeMembershipInvitation(ctx, tx, tenantID, m.UserID, closing); err != nil {
+			return nil, nil, err
+		}
 	}
 	if m.Active() && holdsAdmin(m.Roles) {
 		if err := ensureAdminLeft(ctx, tx, tenantID); err != nil {

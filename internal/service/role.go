@@ -181,9 +181,16 @@ func (s *Service) DeleteRole(ctx context.Context, tenantRef, roleRef string, ifM
 		if err != nil {
 			return err
 		}
+		invitations, err := tx.CountPendingInvitationsWithRole(ctx, g.tenant.ID, r.ID)
+		if err != nil {
+			return err
+		}
 		if members+accounts > 0 {
 			return roster.Errorf(roster.EConflict, "Role %q is held by %d member(s) and %d service account(s); take it from them first.",
 				r.Name, members, accounts)
+		}
+		if invitations > 0 {
+			return roster.Errorf(roster.EConflict, "Role %q is offered by %d pending invitation(s); revoke them first.", r.Name, invitations)
 		}
 		if err := tx.DeleteRole(ctx, g.tenant.ID, r.ID); err != nil {
 			return err
