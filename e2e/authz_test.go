@@ -19,6 +19,7 @@ type matrix struct {
 	target                                              string // a viewer of acme, without a password, managed by the instance
 	managed                                             string // a viewer of acme that acme manages
 	saID                                                string // the service account behind sa
+	invitation                                          string // a pending invitation to acme
 	seq                                                 atomic.Int64
 }
 
@@ -46,6 +47,7 @@ func newMatrix(t *testing.T) *matrix {
 	e.must(http.StatusCreated, req{method: "POST", path: "/v1/tenants/acme/roles", token: m.root.token,
 		body: map[string]any{"name": "billing", "permissions": []string{"invoices:read"}}})
 	m.saID, m.sa.token = e.newServiceAccount(m.root, "acme", "matrix-sa", "admin")
+	m.invitation = m.freshInvitation()
 	_, m.osa.token = e.newServiceAccount(m.root, "globex", "other-sa", "admin")
 	return m
 }
@@ -70,6 +72,13 @@ func (m *matrix) freshMemberID() string { id, _ := m.freshMember(); return id }
 func (m *matrix) freshServiceAccount() string {
 	res := m.e.must(http.StatusCreated, req{method: "POST", path: "/v1/tenants/acme/service-accounts", token: m.root.token,
 		body: map[string]any{"name": m.fresh("sa"), "roles": []string{"viewer"}}})
+	return res.object(m.e.t)["id"].(string)
+}
+
+// freshInvitation invites a new address to acme as a viewer and returns the invitation's id.
+func (m *matrix) freshInvitation() string {
+	res := m.e.must(http.StatusCreated, req{method: "POST", path: "/v1/tenants/acme/invitations", token: m.root.token,
+		body: map[string]any{"email": m.fresh("invitee") + "@example.com", "roles": []string{"viewer"}}})
 	return res.object(m.e.t)["id"].(string)
 }
 
@@ -238,6 +247,21 @@ func (m *matrix) rows() []matrixRow {
 			want{unauth, http.StatusAccepted, http.StatusAccepted, http.StatusAccepted, http.StatusAccepted, forbid, forbid, http.StatusAccepted}},
 		{"POST /v1/users/{user}/password-reset", func() string { return "/v1/users/" + m.target + "/password-reset" }, nil, false,
 			want{unauth, hidden, hidden, forbid, hidden, forbid, hidden, http.StatusAccepted}},
+
+		// Invitations: a tenant's are read with members:read and written with members:write
+		// (and the roles offered); a link's calls need no credential but the link.
+		{"GET /v1/tenants/{tenant}/invitations", at("/v1/tenants/acme/invitations"), nil, false, want{unauth, forbid, forbid, ok, hidden, ok, hidden, ok}},
+		{"POST /v1/tenants/{tenant}/invitations", at("/v1/tenants/acme/invitations"), obj("email", freshEmail, "roles", []string{"viewer"}), false,
+			want{unauth, forbid, forbid, created, hidden, created, hidden, created}},
+		{"GET /v1/tenants/{tenant}/invitations/{invitation}", func() string { return "/v1/tenants/acme/invitations/" + m.invitation }, nil, false,
+			want{unauth, forbid, forbid, ok, hidden, ok, hidden, ok}},
+		{"POST /v1/tenants/{tenant}/invitations/{invitation}/resend", func() string { return "/v1/tenants/acme/invitations/" + m.invitation + "/resend" }, nil, false,
+			want{unauth, forbid, forbid, ok, hidden, ok, hidden, ok}},
+		{"POST /v1/tenants/{tenant}/invitations/{invitation}/revoke", func() string { return "/v1/tenants/acme/invitations/" + m.freshInvitation() + "/revoke" }, nil, false,
+			want{unauth, forbid, forbid, ok, hidden, ok, hidden, ok}},
+		{"POST /v1/invitations/lookup", at("/v1/invitations/lookup"), obj("token", "rsl_x"), false, every(bad)},
+		{"POST /v1/invitations/accept", at("/v1/invitations/accept"), obj("token", "rsl_x", "password", strong), false, every(bad)},
+		{"POST /v1/me/invitations/accept", at("/v1/me/invitations/accept"), obj("token", "rsl_x"), false, want{unauth, bad, bad, bad, bad, forbid, forbid, bad}},
 
 		// Exolink: reads need membership, writes admin.
 		{"GET /compat/exolink/tenant/{tenant}/user", at("/compat/exolink/tenant/acme/user"), nil, false, want{unauth, ok, ok, ok, hidden, ok, hidden, ok}},

@@ -127,6 +127,7 @@ func (a *API) routes() {
 	a.authed("GET /v1/events", a.listEvents)
 	a.authed("GET /v1/tenants/{tenant}/events", a.listTenantEvents)
 	a.lifecycleRoutes()
+	a.invitationRoutes()
 }
 
 // Mount serves h under prefix (such as "/compat/exolink"), behind the same request ids,
