@@ -58,7 +58,7 @@ func readmeBlocks(t *testing.T, path string) []readmeBlock {
 // changes fails here; `go test ./e2e -run TestReadme -update` rewrites the golden file after
 // a deliberate change, to be read in review.
 func TestReadme(t *testing.T) {
-	for _, tool := range []string{"bash", "curl", "jq"} {
+	for _, tool := range []string{"bash", "curl", "jq", "perl"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			if os.Getenv("ROSTER_TEST_REQUIRE_TOOLS") != "" {
 				t.Fatalf("the README session needs %s: %v", tool, err)
@@ -66,7 +66,9 @@ func TestReadme(t *testing.T) {
 			t.Skipf("the README session needs %s (.ci/run installs it): %v", tool, err)
 		}
 	}
-	r := serveBinary(t, testdb.DSN(t), "--shutdown-delay", "0")
+	dir := t.TempDir()
+	// As the README's mail section says to start it: mail goes to ./mail, beside the session.
+	r := serveBinary(t, testdb.DSN(t), "--shutdown-delay", "0", "--mail-dir", filepath.Join(dir, "mail"))
 	host := strings.TrimPrefix(r.url, "http://")
 
 	var script strings.Builder
@@ -80,7 +82,6 @@ trap 'echo "!! this command failed (exit $?): $BASH_COMMAND"' ERR
 		first, _, _ := strings.Cut(b.text, "\n")
 		fmt.Fprintf(&script, "echo %s\n%s\necho\n", shellQuote("### "+first), strings.ReplaceAll(b.text, "localhost:8080", host))
 	}
-	dir := t.TempDir()
 	cmd := exec.Command("bash", "-c", script.String())
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(rosterBinary(t))+string(os.PathListSeparator)+os.Getenv("PATH"),
@@ -121,8 +122,8 @@ var placeholders = []struct {
 	pattern *regexp.Regexp
 	name    string
 }{
-	{regexp.MustCompile(`rs[sp]_[0-9A-Za-z]{20,}|sk:[0-9A-Za-z]{20,}|ellacore_[0-9A-Za-z]{12}_[0-9A-Za-z]{24}`), "secret"},
-	{regexp.MustCompile(`\b(?:usr|tnt|rol|ses|tok|sva|key|evt)_[0-9a-z]{26}\b`), "id"},
+	{regexp.MustCompile(`rs[spl]_[0-9A-Za-z]{20,}|sk:[0-9A-Za-z]{20,}|ellacore_[0-9A-Za-z]{12}_[0-9A-Za-z]{24}`), "secret"},
+	{regexp.MustCompile(`\b(?:usr|tnt|rol|ses|tok|sva|key|evt|inv|obx)_[0-9a-z]{26}\b`), "id"},
 	{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)`), "time"},
 	{regexp.MustCompile(`\b[0-9a-f]{32}\b`), "request-id"},
 }
