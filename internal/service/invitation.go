@@ -465,7 +465,7 @@ func withdrawInvitedMembership(ctx context.Context, tx roster.Tx, inv *roster.In
 		return nil
 	}
 	m, err := findMembershipOrNil(ctx, tx, inv.TenantID, inv.UserID)
-	if err != nil || m == nil || m.Active() {
+	if err != nil || m == nil || m.Status != roster.MemberInvited {
 		return err
 	}
 	if err := tx.DeleteMembership(ctx, inv.TenantID, inv.UserID); err != nil {
@@ -686,7 +686,7 @@ func (s *Service) AcceptInvitationAsCaller(ctx context.Context, secret string) (
 			if err := audit(ctx, tx, memberEvent("member.added", m)); err != nil {
 				return err
 			}
-		case m.Active():
+		case m.Status != roster.MemberInvited: // active, or held in some other state
 			return roster.Errorf(roster.EConflict, "You are a member of this tenant already.")
 		default:
 			m.UpdatedAt = t
