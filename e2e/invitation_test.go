@@ -477,6 +477,7 @@ func TestInvitationAuthority(t *testing.T) {
 		r.token = w.other.token
 		e.must(http.StatusNotFound, r)
 	}
+	e.must(http.StatusBadRequest, req{method: "GET", path: w.invitations + "/inv_x", token: w.boss.token}) // malformed, not unknown
 	var page struct{ Items []any }
 	e.must(http.StatusOK, req{method: "GET", path: "/v1/tenants/globex/invitations", token: w.other.token}).decode(t, &page)
 	if len(page.Items) != 0 {

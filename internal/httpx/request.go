@@ -63,8 +63,9 @@ func CheckQuery(raw string) error {
 // call that kind in a message. ({user} is not among them: a user is referred to by id, email
 // or username, and the service, which resolves the reference, says when it is none of them.)
 var typedIDs = map[string]struct{ prefix, noun string }{
-	"sa":  {roster.PrefixServiceAccount, "service account"},
-	"key": {roster.PrefixKey, "service-account key"},
+	"sa":         {roster.PrefixServiceAccount, "service account"},
+	"key":        {roster.PrefixKey, "service-account key"},
+	"invitation": {roster.PrefixInvitation, "invitation"},
 }
 
 // CheckPathIDs returns EInvalid when a wildcard of the route r matched holds a typed id (see
